@@ -1,0 +1,40 @@
+# Two commands: `make demo` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+
+.PHONY: demo test setup system lint pytest postgres clean
+
+setup: $(STAMP) system
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+system:
+	@scripts/setup-system.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+postgres:
+	@scripts/ensure-postgres.sh
+
+pytest: $(STAMP) postgres
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: setup lint pytest
+
+demo: setup
+	$(BIN)/gridpos demo $(DEMO_ARGS)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

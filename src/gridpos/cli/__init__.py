@@ -1,0 +1,16 @@
+"""The ``gridpos`` command. Each group lives in its own module and is mounted here."""
+
+from __future__ import annotations
+
+import typer
+
+from gridpos.cli import audit, db
+
+app = typer.Typer(
+    name="gridpos",
+    help="gridpos: electricity-bill collection through networked POS terminals.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")

@@ -1,0 +1,1 @@
+"""The wire contract shared by the server, the terminal and the reference MIS client."""

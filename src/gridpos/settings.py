@@ -1,0 +1,29 @@
+"""Settings read from the environment, once, at the edge of the program."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    """Where the embedded default keeps its files: ``GRIDPOS_DATA_DIR`` or ~/.local/share/gridpos."""
+    configured = os.environ.get("GRIDPOS_DATA_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path.home() / ".local" / "share" / "gridpos"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the server side needs to start."""
+
+    data_dir: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = default_data_dir()
+        url = os.environ.get("GRIDPOS_DATABASE_URL") or f"sqlite:///{data_dir / 'gridpos.sqlite'}"
+        return cls(data_dir=data_dir, database_url=url)
