@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh database per test module on SQLite and on the machine's PostgreSQL.
 
-Each run creates its own PostgreSQL databases and drops them afterwards. Under CI=true an unreachable
-PostgreSQL fails the run instead of skipping the PostgreSQL half.
+Each run creates its own PostgreSQL databases and drops them afterwards. Under CI=true an
+unreachable PostgreSQL fails the run instead of skipping the PostgreSQL half.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def default_data_dir() -> Path:
-    """Where the embedded default keeps its files: ``GRIDPOS_DATA_DIR`` or ~/.local/share/gridpos."""
+    """Where the embedded default keeps its files: ``GRIDPOS_DATA_DIR``, else ~/.local/share."""
     configured = os.environ.get("GRIDPOS_DATA_DIR")
     if configured:
         return Path(configured).expanduser().resolve()

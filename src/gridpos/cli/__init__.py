@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridpos.cli import audit, db
+from gridpos.cli import audit, db, refmis
 
 app = typer.Typer(
     name="gridpos",
@@ -14,3 +14,4 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
+app.add_typer(refmis.app, name="refmis")
