@@ -34,7 +34,7 @@ pytest: $(STAMP) postgres
 test: setup lint pytest
 
 demo: setup
-	$(BIN)/gridpos demo $(DEMO_ARGS)
+	GRIDPOS_DATA_DIR=$${GRIDPOS_DATA_DIR:-$(CURDIR)/var} $(BIN)/gridpos demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

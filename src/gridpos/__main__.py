@@ -1,0 +1,5 @@
+"""``python -m gridpos`` is the ``gridpos`` command."""
+
+from gridpos.cli import app
+
+app()
