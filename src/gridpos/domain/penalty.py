@@ -316,7 +316,8 @@ def apply_payment_minimum(*, penalty_total: int, pay_date: date, rules: PenaltyR
     """Raise a payment's positive penalty total to the minimum when its scope is ``payment``.
 
     Under scope ``receivable`` the minimum was already applied per receivable and the total is
-    returned unchanged. Raises ``PenaltyConfigError`` (``penalty_not_in_force``) for a pay date no
+    returned unchanged. The total is of rounded fen: a payment whose every penalty rounds to 0 fen
+    is left at 0. Raises ``PenaltyConfigError`` (``penalty_not_in_force``) for a pay date no
     rule covers.
     """
     rule = rules.rule_in_force(pay_date)
