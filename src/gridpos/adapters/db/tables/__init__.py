@@ -1,0 +1,46 @@
+"""The server's tables: SQLAlchemy Core ``Table`` objects on one :data:`metadata`."""
+
+from gridpos.adapters.db.tables._base import NAMING_CONVENTION, Fen, Id, UtcDateTime, metadata
+from gridpos.adapters.db.tables.agents import agents, float_topups, holds
+from gridpos.adapters.db.tables.audit import audit_log
+from gridpos.adapters.db.tables.batches import batch_differences, batches
+from gridpos.adapters.db.tables.customers import customers, receivables, sync_watermarks
+from gridpos.adapters.db.tables.ledger import ledger_entries, ledger_transactions
+from gridpos.adapters.db.tables.organisation import operators, organisations
+from gridpos.adapters.db.tables.outbox import outbox
+from gridpos.adapters.db.tables.parameters import parameters
+from gridpos.adapters.db.tables.payments import (
+    payment_allocations,
+    payment_undos,
+    payments,
+    reversal_tombstones,
+)
+from gridpos.adapters.db.tables.terminals import terminals
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Fen",
+    "Id",
+    "UtcDateTime",
+    "agents",
+    "audit_log",
+    "batch_differences",
+    "batches",
+    "customers",
+    "float_topups",
+    "holds",
+    "ledger_entries",
+    "ledger_transactions",
+    "metadata",
+    "operators",
+    "organisations",
+    "outbox",
+    "parameters",
+    "payment_allocations",
+    "payment_undos",
+    "payments",
+    "receivables",
+    "reversal_tombstones",
+    "sync_watermarks",
+    "terminals",
+]
