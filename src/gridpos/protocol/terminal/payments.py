@@ -13,6 +13,9 @@ terminal showed the collector (``due``) so the server can refuse a stale view
 (``amount_due_changed``). The answer is the receipt: everything it prints, except the capital
 numerals (大写), which the terminal writes from ``cash`` and ``due``.
 
+**Status** of a payment the server never received is refused with ``payment_not_found``: the
+terminal resends the same payment under the same id, or reverses it if the collector cancelled.
+
 **Reversal** (冲正) names the original's transaction id, trace number, business date and cash; the
 server honours one that arrives before its original by recording a tombstone (``tombstone`` in the
 answer), and later refuses the original with ``payment_already_reversed``. **Void** (撤销) is the
