@@ -1,0 +1,420 @@
+"""Posting a payment (进账): checked against the MIS's own state, applied atomically, idempotent.
+
+Idempotency: a posting is keyed by the poster's ``payment_id`` and remembers the SHA-256 of the
+request (``PostingRequest.content_hash``). The same id with the same content answers the first
+result (with the posting's state now); the same id with other content is refused
+(``payment_id_reused``).
+Two identical posts at once produce one posting: the unique constraint on ``payment_id`` stops the
+second, which then answers the first's result.
+
+Checks, all made before anything is written (a refused posting changes nothing):
+
+- the customer exists; no receivable appears twice; every line names an open receivable of the
+  customer (``receivable_not_found``, ``receivable_settled``) and pays something on it;
+- no line pays more principal than is unpaid (``receivable_overpaid``);
+- penalty: the MIS recomputes each receivable's penalty on the **cash date** (so a payment taken
+  offline or posted late accrues nothing after the cash was handed over). A line that pays principal
+  must carry exactly that penalty; a line paying only part of the penalty pays no principal (penalty
+  first). **A differing penalty is refused** (``penalty_mismatch``, with the MIS's figure in the
+  details) rather than silently replaced: the poster allocated the cash with its figure, and
+  replacing it would change what the customer was told they paid. With a minimum penalty per
+  payment, only the total is checked against the minimum;
+- order (先陈欠后新欠): after the posting no receivable older than one it pays may still have unpaid
+  principal, and nothing goes to prepaid or rounding credit while arrears remain
+  (``allocation_order``);
+- credits used exist (``prepaid_insufficient``, ``rounding_credit_insufficient``);
+- the funds balance: cash + credits used == penalty + principal + credits added
+  (``allocation_unbalanced``); the cash date is not after the business date nor in the future.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from gridpos.domain.categories import CustomerCategory
+from gridpos.domain.penalty import MinimumScope, PenaltyRules, apply_payment_minimum
+from gridpos.protocol.mis import PostedLine, PostingLine, PostingRequest, PostingResult
+from gridpos.refmis.accounts import CHINA_TIME, open_receivables, penalty_on, read_customer
+from gridpos.refmis.changes import next_posting_number, reserve_change_seqs
+from gridpos.refmis.engine import read_transaction, write_transaction
+from gridpos.refmis.errors import MisError, posting_not_found, refusal
+from gridpos.refmis.tables import customers, posting_lines, postings, receivables
+
+
+def settle_state(*, principal: int, principal_paid: int, penalty_paid: int) -> str:
+    """欠费 / 部分结清 / 全部结清 of a receivable from what has been paid on it."""
+    if principal_paid >= principal:
+        return "settled"
+    return "partial" if principal_paid or penalty_paid else "unpaid"
+
+
+def read_posting(connection: Connection, payment_id: str) -> PostingResult:
+    """A posting by the poster's payment id. Raises ``posting_not_found``."""
+    row = _find(connection, payment_id)
+    if row is None:
+        raise posting_not_found(payment_id)
+    return posting_result(connection, row)
+
+
+def _find(connection: Connection, payment_id: str) -> RowMapping | None:
+    return (
+        connection.execute(select(postings).where(postings.c.payment_id == payment_id))
+        .mappings()
+        .first()
+    )
+
+
+def posting_result(connection: Connection, row: RowMapping) -> PostingResult:
+    lines = connection.execute(
+        select(posting_lines)
+        .where(posting_lines.c.posting_id == row["id"])
+        .order_by(posting_lines.c.line_no)
+    ).mappings()
+    return PostingResult(
+        serial=row["serial"],
+        payment_id=row["payment_id"],
+        account_no=row["account_no"],
+        station_code=row["station_code"],
+        amount_fen=row["amount_fen"],
+        cash_date=row["cash_date"],
+        business_date=row["business_date"],
+        channel=row["channel"],
+        state=row["state"],
+        penalty_total=row["penalty_total"],
+        principal_total=row["principal_total"],
+        prepaid_used=row["prepaid_used"],
+        prepaid_added=row["prepaid_added"],
+        rounding_used=row["rounding_used"],
+        rounding_added=row["rounding_added"],
+        lines=[
+            PostedLine(
+                period=line["period"],
+                run_no=line["run_no"],
+                penalty=line["penalty"],
+                principal=line["principal"],
+                settle_state=line["settle_state_after"],
+            )
+            for line in lines
+        ],
+        posted_at=row["posted_at"],
+    )
+
+
+def _repeat(connection: Connection, row: RowMapping, content_hash: str) -> PostingResult:
+    if row["content_hash"] != content_hash:
+        raise refusal(
+            "payment_id_reused",
+            "payment_id",
+            f"交易号 {row['payment_id']} 已用于另一笔不同内容的进账（流水号 {row['serial']}）",
+            f"payment id {row['payment_id']} was already posted with other content"
+            f" (serial {row['serial']})",
+            serial=row["serial"],
+        )
+    return posting_result(connection, row)
+
+
+def post_payment(
+    engine: Engine, request: PostingRequest, *, now: datetime, rules: PenaltyRules
+) -> PostingResult:
+    """Post a payment, or answer the result of the posting already made under its payment id.
+
+    Raises :class:`~gridpos.refmis.errors.MisError` with the codes in the module docstring, and
+    ``account_not_found``; nothing is written when it raises.
+    """
+    content_hash = request.content_hash()
+    try:
+        with write_transaction(engine) as connection:
+            existing = _find(connection, request.payment_id)
+            if existing is not None:
+                return _repeat(connection, existing, content_hash)
+            customer = read_customer(connection, request.account_no, for_update=True)
+            # Under PostgreSQL a concurrent post of the same id may have committed while we waited.
+            existing = _find(connection, request.payment_id)
+            if existing is not None:
+                return _repeat(connection, existing, content_hash)
+            return _apply(connection, request, customer, content_hash, now=now, rules=rules)
+    except IntegrityError:
+        with read_transaction(engine) as connection:
+            existing = _find(connection, request.payment_id)
+            if existing is None:
+                raise
+            return _repeat(connection, existing, content_hash)
+
+
+def _check_dates(request: PostingRequest, now: datetime) -> None:
+    if request.cash_date > request.business_date:
+        raise refusal(
+            "cash_date_invalid",
+            "cash_date",
+            "收款日期不能晚于清算日期",
+            "the cash date cannot be after the business date",
+        )
+    today = now.astimezone(CHINA_TIME).date()
+    if request.business_date > today + timedelta(days=1):
+        raise refusal(
+            "business_date_invalid",
+            "business_date",
+            "清算日期不能是将来的日期",
+            "the business date cannot be in the future",
+            today=today.isoformat(),
+        )
+
+
+def _matched_lines(
+    connection: Connection, request: PostingRequest, open_rows: Sequence[RowMapping]
+) -> list[tuple[PostingLine, RowMapping]]:
+    by_key = {(row["period"], row["run_no"]): row for row in open_rows}
+    matched: list[tuple[PostingLine, RowMapping]] = []
+    seen: set[tuple[str, int]] = set()
+    for index, line in enumerate(request.lines):
+        field = f"lines[{index}]"
+        key = (line.period, line.run_no)
+        if key in seen:
+            raise refusal(
+                "allocation_line_repeated",
+                field,
+                f"电费年月 {line.period} 在分配中重复",
+                f"billing month {line.period} run {line.run_no} appears twice",
+            )
+        seen.add(key)
+        row = by_key.get(key)
+        if row is None:
+            raise _missing_receivable(connection, request.account_no, line, field)
+        if line.penalty + line.principal == 0:
+            raise refusal(
+                "allocation_line_empty", field, "分配金额不能为零", "a line must pay something"
+            )
+        unpaid = row["principal"] - row["principal_paid"]
+        if line.principal > unpaid:
+            raise refusal(
+                "receivable_overpaid",
+                f"{field}.principal",
+                f"{line.period} 电费本金只欠 {unpaid} 分，不能缴 {line.principal} 分",
+                f"{line.period} has {unpaid} fen of principal unpaid, not {line.principal}",
+                unpaid=unpaid,
+            )
+        matched.append((line, row))
+    return matched
+
+
+def _missing_receivable(
+    connection: Connection, account_no: str, line: PostingLine, field: str
+) -> MisError:
+    settled_on = connection.execute(
+        select(receivables.c.settled_on).where(
+            receivables.c.account_no == account_no,
+            receivables.c.period == line.period,
+            receivables.c.run_no == line.run_no,
+        )
+    ).first()
+    if settled_on is not None:
+        return refusal(
+            "receivable_settled",
+            field,
+            f"{line.period} 的电费已经结清",
+            f"the receivable for {line.period} run {line.run_no} is already settled",
+            period=line.period,
+            run_no=line.run_no,
+            settled_on=str(settled_on[0]),
+        )
+    return refusal(
+        "receivable_not_found",
+        field,
+        f"户号 {account_no} 没有 {line.period} 第 {line.run_no} 次的欠费",
+        f"account {account_no} has no open receivable for {line.period} run {line.run_no}",
+        period=line.period,
+        run_no=line.run_no,
+    )
+
+
+def _check_penalties(
+    matched: Sequence[tuple[PostingLine, RowMapping]],
+    *,
+    category: CustomerCategory,
+    cash_date: date,
+    rules: PenaltyRules,
+) -> None:
+    expected = [
+        penalty_on(row, category=category, pay_date=cash_date, rules=rules) for _, row in matched
+    ]
+    if rules.rule_in_force(cash_date).minimum_scope is MinimumScope.PAYMENT:
+        total = apply_payment_minimum(penalty_total=sum(expected), pay_date=cash_date, rules=rules)
+        given = sum(line.penalty for line, _ in matched)
+        if given != total:
+            raise _penalty_mismatch("lines", given, total)
+        return
+    for index, ((line, _), figure) in enumerate(zip(matched, expected, strict=True)):
+        if line.penalty > figure or (line.principal > 0 and line.penalty != figure):
+            raise _penalty_mismatch(f"lines[{index}].penalty", line.penalty, figure)
+
+
+def _penalty_mismatch(field: str, given: int, expected: int) -> MisError:
+    return refusal(
+        "penalty_mismatch",
+        field,
+        f"违约金应为 {expected} 分（按收款日期计算），收到 {given} 分",
+        f"the penalty on the cash date is {expected} fen, not {given}",
+        expected=expected,
+        given=given,
+    )
+
+
+def _check_order(
+    request: PostingRequest,
+    matched: Sequence[tuple[PostingLine, RowMapping]],
+    open_rows: Sequence[RowMapping],
+) -> None:
+    paid = {row["id"]: line.principal for line, row in matched}
+    remaining = [
+        row["principal"] - row["principal_paid"] - paid.get(row["id"], 0) for row in open_rows
+    ]
+    position = {row["id"]: index for index, row in enumerate(open_rows)}
+    for line_index, (_, row) in enumerate(matched):
+        if any(remaining[: position[row["id"]]]):
+            raise _order_refused(f"lines[{line_index}]")
+    if (request.prepaid_added or request.rounding_added) and any(remaining):
+        raise _order_refused("prepaid_added")
+
+
+def _order_refused(field: str) -> MisError:
+    return refusal(
+        "allocation_order",
+        field,
+        "须先缴清较早的欠费（先陈欠后新欠），欠费未清不能转入预存",
+        "older arrears must be settled first, and nothing goes to prepaid while arrears remain",
+    )
+
+
+def _check_funds(request: PostingRequest, customer: RowMapping) -> None:
+    if request.prepaid_used > customer["prepaid"]:
+        raise refusal(
+            "prepaid_insufficient",
+            "prepaid_used",
+            f"预存余额只有 {customer['prepaid']} 分",
+            f"the prepaid balance is only {customer['prepaid']} fen",
+            prepaid=customer["prepaid"],
+        )
+    if request.rounding_used > customer["rounding_credit"]:
+        raise refusal(
+            "rounding_credit_insufficient",
+            "rounding_used",
+            f"调尾余额只有 {customer['rounding_credit']} 分",
+            f"the rounding credit is only {customer['rounding_credit']} fen",
+            rounding_credit=customer["rounding_credit"],
+        )
+    funds = request.amount_fen + request.prepaid_used + request.rounding_used
+    uses = (
+        sum(line.penalty + line.principal for line in request.lines)
+        + request.prepaid_added
+        + request.rounding_added
+    )
+    if funds != uses:
+        raise refusal(
+            "allocation_unbalanced",
+            "amount_fen",
+            f"收款与使用的余额合计 {funds} 分，分配合计 {uses} 分，不相等",
+            f"cash plus credits used is {funds} fen but the allocation spends {uses} fen",
+            funds=funds,
+            allocated=uses,
+        )
+
+
+def _apply(
+    connection: Connection,
+    request: PostingRequest,
+    customer: RowMapping,
+    content_hash: str,
+    *,
+    now: datetime,
+    rules: PenaltyRules,
+) -> PostingResult:
+    _check_dates(request, now)
+    if customer["status"] != "active":
+        raise refusal("account_closed", "account_no", "该户已销户", "the account is closed")
+    category = CustomerCategory(customer["category"])
+    open_rows = open_receivables(connection, request.account_no)
+    matched = _matched_lines(connection, request, open_rows)
+    _check_penalties(matched, category=category, cash_date=request.cash_date, rules=rules)
+    _check_order(request, matched, open_rows)
+    _check_funds(request, customer)
+
+    serial = f"{request.business_date:%Y%m%d}{next_posting_number(connection):08d}"
+    seq = reserve_change_seqs(connection, len(matched) + 1)
+    line_rows: list[dict[str, Any]] = []
+    for line_no, (line, row) in enumerate(matched, start=1):
+        principal_paid = row["principal_paid"] + line.principal
+        penalty_paid = row["penalty_paid"] + line.penalty
+        state = settle_state(
+            principal=row["principal"], principal_paid=principal_paid, penalty_paid=penalty_paid
+        )
+        connection.execute(
+            update(receivables)
+            .where(receivables.c.id == row["id"])
+            .values(
+                principal_paid=principal_paid,
+                penalty_paid=penalty_paid,
+                settle_state=state,
+                settled_on=request.cash_date if state == "settled" else None,
+                change_seq=seq + line_no,
+            )
+        )
+        line_rows.append(
+            {
+                "line_no": line_no,
+                "receivable_id": row["id"],
+                "period": line.period,
+                "run_no": line.run_no,
+                "penalty": line.penalty,
+                "principal": line.principal,
+                "settle_state_after": state,
+            }
+        )
+    connection.execute(
+        update(customers)
+        .where(customers.c.account_no == request.account_no)
+        .values(
+            prepaid=customers.c.prepaid + request.prepaid_added - request.prepaid_used,
+            rounding_credit=customers.c.rounding_credit
+            + request.rounding_added
+            - request.rounding_used,
+            change_seq=seq,
+        )
+    )
+    posting_id = connection.execute(
+        insert(postings)
+        .values(
+            serial=serial,
+            payment_id=request.payment_id,
+            content_hash=content_hash,
+            account_no=request.account_no,
+            station_code=customer["station_code"],
+            amount_fen=request.amount_fen,
+            penalty_total=sum(line.penalty for line, _ in matched),
+            principal_total=sum(line.principal for line, _ in matched),
+            prepaid_used=request.prepaid_used,
+            prepaid_added=request.prepaid_added,
+            rounding_used=request.rounding_used,
+            rounding_added=request.rounding_added,
+            cash_date=request.cash_date,
+            business_date=request.business_date,
+            channel=request.channel,
+            collection_point_id=request.collection_point_id,
+            terminal_id=request.terminal_id,
+            operator_id=request.operator_id,
+            state="posted",
+            posted_at=now,
+        )
+        .returning(postings.c.id)
+    ).scalar_one()
+    if line_rows:
+        connection.execute(
+            insert(posting_lines), [{"posting_id": posting_id, **row} for row in line_rows]
+        )
+    row = connection.execute(select(postings).where(postings.c.id == posting_id)).mappings().one()
+    return posting_result(connection, row)
