@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, inspect
+from sqlalchemy import Column, Integer, MetaData, inspect, text
 
 from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.migrate import (
@@ -97,6 +98,72 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
 
 def test_the_migrated_schema_matches_the_tables_in_the_code(database_url: str) -> None:
     assert _drift(database_url, metadata) == []
+
+
+def _schema(url: str) -> dict[str, Any]:
+    """Everything the database says about its tables, constraints, indexes and triggers."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            schema: dict[str, Any] = {}
+            for table in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
+                schema[table] = {
+                    "columns": [
+                        (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                        for c in inspector.get_columns(table)
+                    ],
+                    "pk": inspector.get_pk_constraint(table),
+                    "fks": sorted(
+                        (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                        for fk in inspector.get_foreign_keys(table)
+                    ),
+                    "uniques": sorted(
+                        (u["name"] or "", tuple(u["column_names"]))
+                        for u in inspector.get_unique_constraints(table)
+                    ),
+                    "indexes": sorted(
+                        (
+                            i["name"] or "",
+                            tuple(str(c) for c in i["column_names"]),
+                            bool(i["unique"]),
+                            sorted((k, str(v)) for k, v in i.get("dialect_options", {}).items()),
+                        )
+                        for i in inspector.get_indexes(table)
+                    ),
+                    "checks": sorted(
+                        (c["name"] or "", c["sqltext"])
+                        for c in inspector.get_check_constraints(table)
+                    ),
+                }
+            if conn.dialect.name == "postgresql":
+                triggers = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1"
+            else:
+                triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1"
+            schema["triggers"] = list(conn.execute(text(triggers)).scalars())
+            return schema
+    finally:
+        engine.dispose()
+
+
+def test_migrations_and_create_all_build_the_same_schema(
+    database_url: str, database_kind: str, make_database_url: Callable[[str], str]
+) -> None:
+    """Stricter than Alembic's comparison: CHECK constraints and triggers too, by name and text."""
+    from_code = make_database_url(database_kind)
+    engine = create_engine_for(from_code, create=True)
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+    migrated, created = _schema(database_url), _schema(from_code)
+
+    assert migrated == created
+    assert ("ck_agents_float_available_not_negative", "float_available >= 0") in [
+        (name, text.strip("()")) for name, text in migrated["agents"]["checks"]
+    ]
+    assert len(migrated["triggers"]) == 2  # SQLite: UPDATE, DELETE; PostgreSQL: rows, TRUNCATE
 
 
 def test_the_drift_check_notices_a_column_missing_from_the_migrations(database_url: str) -> None:

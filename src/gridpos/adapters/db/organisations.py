@@ -73,7 +73,10 @@ class OrganisationStore:
                     update(organisations).where(organisations.c.id == new_id).values(path=path)
                 )
         except IntegrityError as exc:
-            if "uq_organisations_code" in str(exc.orig):
+            # PostgreSQL names the constraint, SQLite the column
+            if any(
+                name in str(exc.orig) for name in ("uq_organisations_code", "organisations.code")
+            ):
                 raise OrganisationError(
                     code="organisation_code_taken",
                     field="code",

@@ -6,7 +6,9 @@ Revises:
 Create Date: 2026-11-27
 
 Written out in full (not importing the application's tables) so that this revision keeps meaning
-what it meant when the application's tables change; the drift test compares the two.
+what it meant when the application's tables change; the drift test compares the two. Every name
+is final (``op.f``): Alembic would otherwise run the check names through the tables' naming
+convention a second time.
 """
 
 from __future__ import annotations
@@ -36,19 +38,21 @@ def _ref(name: str, *, nullable: bool = False) -> sa.Column[int]:
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}")
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")
+    )
 
 
 def _pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
-    return sa.PrimaryKeyConstraint(*(columns or ("id",)), name=f"pk_{table}")
+    return sa.PrimaryKeyConstraint(*(columns or ("id",)), name=op.f(f"pk_{table}"))
 
 
 def _uq(table: str, *columns: str) -> sa.UniqueConstraint:
-    return sa.UniqueConstraint(*columns, name=f"uq_{table}_{'_'.join(columns)}")
+    return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{'_'.join(columns)}"))
 
 
 def _ck(table: str, name: str, condition: str) -> sa.CheckConstraint:
-    return sa.CheckConstraint(condition, name=f"ck_{table}_{name}")
+    return sa.CheckConstraint(condition, name=op.f(f"ck_{table}_{name}"))
 
 
 def _one_of(table: str, name: str, column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
@@ -57,7 +61,7 @@ def _one_of(table: str, name: str, column: str, values: tuple[str, ...]) -> sa.C
 
 
 def _ix(table: str, *columns: str, **kw: Any) -> sa.Index:
-    return sa.Index(f"ix_{table}_{'_'.join(columns)}", *columns, **kw)
+    return sa.Index(op.f(f"ix_{table}_{'_'.join(columns)}"), *columns, **kw)
 
 
 def _fen(name: str, *, default: bool = True, nullable: bool = False) -> sa.Column[int]:
@@ -541,7 +545,7 @@ def upgrade() -> None:
         _ck("outbox", "attempts_not_negative", "attempts >= 0"),
         _ck("outbox", "sent_iff_sent_at", "(state = 'sent') = (sent_at IS NOT NULL)"),
         sa.Index(
-            "ix_outbox_pending_due",
+            op.f("ix_outbox_pending_due"),
             "next_attempt_at",
             "id",
             postgresql_where=sa.text("state = 'pending'"),
