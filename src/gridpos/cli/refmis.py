@@ -113,13 +113,16 @@ def generate(
             as_of=today,
         )
         engine = make_engine(_database_url(database_url))
-        summary = load_county(
-            engine,
-            spec,
-            schedule=default_tariff_schedule(),
-            rules=default_penalty_rules(),
-            replace=replace,
-        )
+        try:
+            summary = load_county(
+                engine,
+                spec,
+                schedule=default_tariff_schedule(),
+                rules=default_penalty_rules(),
+                replace=replace,
+            )
+        finally:
+            engine.dispose()
     except DomainError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -142,14 +145,17 @@ def bill(
     """Run billing for a month: customers not yet billed get new receivables."""
     try:
         engine = make_engine(_database_url(database_url))
-        create_schema(engine)
-        result = run_billing(
-            engine,
-            period=period,
-            today=_now().astimezone(CHINA_TIME).date(),
-            schedule=default_tariff_schedule(),
-            policy=BillingPolicy(),
-        )
+        try:
+            create_schema(engine)
+            result = run_billing(
+                engine,
+                period=period,
+                today=_now().astimezone(CHINA_TIME).date(),
+                schedule=default_tariff_schedule(),
+                policy=BillingPolicy(),
+            )
+        finally:
+            engine.dispose()
     except DomainError as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))

@@ -3,9 +3,9 @@
 Routes and messages are in ``gridpos.protocol.mis``; OpenAPI at ``/openapi.json`` and ``/docs``.
 Every route but ``/healthz`` and the documents needs the API key header. Refusals answer an
 ``ErrorResponse`` whose status comes from ``refmis.errors.http_status``; malformed requests answer
-422 with codes ``amount_not_integer``, ``amount_not_positive``, ``amount_too_large`` (for amount
-fields), ``field_missing`` or ``field_invalid``, and a body that is not JSON answers 400
-``malformed_request``.
+422 with codes ``amount_not_integer``, ``amount_not_positive``, ``amount_negative``,
+``amount_too_large`` (for amount fields), ``field_missing`` or ``field_invalid``, and a body that
+is not JSON answers 400 ``malformed_request``.
 """
 
 from __future__ import annotations
@@ -110,10 +110,10 @@ def _validation_refusal(exc: RequestValidationError) -> tuple[DomainError, int]:
     if kind == "missing":
         return refusal("field_missing", field, f"缺少字段 {field}", f"{field} is missing"), 422
     if last in AMOUNT_FIELDS:
-        if kind in {"greater_than", "greater_than_equal"}:
+        if kind == "greater_than":
             code, zh, en = "amount_not_positive", "金额必须大于零", "the amount must be above zero"
-            if kind == "greater_than_equal":
-                zh, en = "金额不能为负数", "the amount cannot be negative"
+        elif kind == "greater_than_equal":
+            code, zh, en = "amount_negative", "金额不能为负数", "the amount cannot be negative"
         elif kind in {"less_than_equal", "less_than"}:
             code, zh, en = "amount_too_large", "金额超出上限", "the amount is beyond the limit"
         else:

@@ -101,7 +101,10 @@ def read_posting_report(connection: Connection, *, business_date: date) -> Posti
     ).mappings()
     detail = [line for row in rows for line in _detail(row, business_date=business_date)]
     detail.sort(key=lambda line: (line.kind != "posting", line.serial))
-    names = dict(connection.execute(select(stations.c.code, stations.c.name_zh)).tuples().all())
+    names = {
+        str(code): str(name)
+        for code, name in connection.execute(select(stations.c.code, stations.c.name_zh))
+    }
     return PostingReport(
         business_date=business_date,
         summary=_summary(detail, names),

@@ -8,12 +8,14 @@ also checks the generated rows against them; SQLite loads in one transaction wit
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from sqlalchemy.schema import CreateIndex, DropConstraint, DropIndex, ForeignKeyConstraint
 
 from gridpos.domain.penalty import PenaltyRules
 from gridpos.domain.tariff import TariffSchedule
@@ -35,6 +37,17 @@ Progress = Callable[[str], None]
 
 def _ddl(engine: Engine, element: Any) -> str:
     return str(element.compile(dialect=engine.dialect))
+
+
+def _add_foreign_key(fk: ForeignKeyConstraint) -> str:
+    # Written out rather than ``AddConstraint``, which would mark the shared constraint object as
+    # "not part of CREATE TABLE" for every later ``create_all`` in this process.
+    columns = ", ".join(column.name for column in fk.columns)
+    referred = ", ".join(element.column.name for element in fk.elements)
+    return (
+        f"ALTER TABLE {fk.parent.name} ADD CONSTRAINT {fk.name}"
+        f" FOREIGN KEY ({columns}) REFERENCES {fk.referred_table.name} ({referred})"
+    )
 
 
 def _prepare(engine: Engine, *, replace: bool) -> None:
@@ -90,7 +103,9 @@ def _load_sqlite(engine: Engine, rows: CountyRows, progress: Progress | None) ->
     try:
         db: Any = raw.driver_connection
         db.execute("PRAGMA foreign_keys=OFF")
-        db.execute("PRAGMA journal_mode=OFF")
+        # Another process with the file open keeps it in WAL: the load is then a little slower.
+        with contextlib.suppress(sqlite3.OperationalError):
+            db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA cache_size=-262144")
         indexes = [index for table in metadata.sorted_tables for index in table.indexes]
@@ -161,7 +176,7 @@ def _load_postgresql(engine: Engine, rows: CountyRows, progress: Progress | None
         for index in indexes:
             connection.execute(text(_ddl(engine, CreateIndex(index))))
         for fk in foreign_keys:
-            connection.execute(text(_ddl(engine, AddConstraint(fk))))
+            connection.execute(text(_add_foreign_key(fk)))
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         connection.execute(text("ANALYZE"))
