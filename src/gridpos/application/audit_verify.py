@@ -52,5 +52,6 @@ def verify_database(uow: SqlUnitOfWork, *, limit: int = DEFAULT_BREAK_LIMIT) -> 
     with uow:
         require_current_schema(uow.connection)
         checks = check_ledger(uow.connection, limit=limit)
+        checks.append(uow.audit.protection())
         checks.append(uow.audit.verify(limit=limit))
     return AuditReport(checks=tuple(checks))

@@ -32,7 +32,7 @@ def verify(
     url: DatabaseUrl = None,
 ) -> None:
     """Every transaction balances, every kept balance equals its entries, allocations match
-    receivables, and the audit chain is unbroken."""
+    receivables, and the audit chain is unbroken and still protected by its triggers."""
     target = database_url(url)
     with database_errors():
         engine = create_engine_for(target)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.migrate import upgrade
 
-from .world import Scenario, World, drop_audit_triggers, seed_world
+from .world import Scenario, World, drop_audit_triggers, restore_audit_triggers, seed_world
 
 
 @pytest.fixture
@@ -45,11 +45,13 @@ def scenario(engine: Engine, world: World) -> Scenario:
 
 @pytest.fixture
 def tamper(engine: Engine) -> Any:
-    """A function running raw SQL with the audit log's triggers dropped first."""
-    drop_audit_triggers(engine)
+    """A function running raw SQL as an attacker with DDL rights would: drop the audit log's
+    triggers, change what it likes, and put the triggers back to cover its tracks."""
 
     def run(sql: str, **params: Any) -> None:
+        drop_audit_triggers(engine)
         with engine.begin() as conn:
             conn.execute(text(sql), params)
+        restore_audit_triggers(engine)
 
     return run

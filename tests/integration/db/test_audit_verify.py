@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
+from gridpos.adapters.db.engine import create_engine_for
+from gridpos.adapters.db.migrate import upgrade
 from gridpos.adapters.db.tables import ledger_entries, ledger_transactions
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.audit_verify import AuditReport, verify_database
 from gridpos.domain.ledger import EventKind, commission_posting
 
-from .world import DAY, NOW, Scenario, World
+from .world import DAY, NOW, Scenario, World, drop_audit_triggers
 
 CHECKS = [
     "transaction_balanced",
@@ -20,6 +23,7 @@ CHECKS = [
     "receivable_allocations",
     "payment_totals",
     "payment_float",
+    "audit_append_only",
     "audit_chain",
 ]
 
@@ -180,6 +184,41 @@ def test_a_broken_audit_chain(engine: Engine, busy_day: dict[str, int], tamper: 
         2,
         "hash (content altered)",
     )
+
+
+def test_dropped_audit_triggers_are_named(engine: Engine, busy_day: dict[str, int]) -> None:
+    drop_audit_triggers(engine)
+    expected = {
+        "sqlite": ["audit_log_no_delete", "audit_log_no_update"],
+        "postgresql": ["audit_log_append_only", "audit_log_no_truncate"],
+    }[engine.dialect.name]
+    assert _breaks(engine) == {
+        ("audit_append_only", "audit_log", None, f"trigger {name}", "enabled", "missing")
+        for name in expected
+    }
+
+
+def test_a_disabled_audit_trigger_is_named(
+    make_database_url: Callable[[str], str],
+) -> None:
+    url = make_database_url("postgresql")  # SQLite cannot disable a trigger
+    upgrade(url)
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        assert _breaks(engine) == {
+            (
+                "audit_append_only",
+                "audit_log",
+                None,
+                "trigger audit_log_append_only",
+                "enabled",
+                "disabled",
+            )
+        }
+    finally:
+        engine.dispose()
 
 
 def test_breaks_beyond_the_limit_are_counted_as_truncated(

@@ -73,6 +73,7 @@ def test_audit_verify_passes_on_a_consistent_database(
         "receivable_allocations",
         "payment_totals",
         "payment_float",
+        "audit_append_only",
         "audit_chain",
     ]
 

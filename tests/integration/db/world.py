@@ -21,7 +21,7 @@ from gridpos.adapters.db.tables import (
     receivables,
     terminals,
 )
-from gridpos.adapters.db.tables.audit import drop_append_only_ddl
+from gridpos.adapters.db.tables.audit import append_only_ddl, drop_append_only_ddl
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.domain.allocation import Allocation, OpenReceivable, allocate
 from gridpos.domain.ledger import EventKind, payment_posting, topup_posting, undo_posting
@@ -290,3 +290,10 @@ def drop_audit_triggers(engine: Engine) -> None:
     with engine.begin() as conn:
         for statement in drop_append_only_ddl(conn.dialect.name):
             conn.execute(text(statement))
+
+
+def restore_audit_triggers(engine: Engine) -> None:
+    """Put the audit log's triggers back after :func:`drop_audit_triggers`."""
+    with engine.begin() as conn:
+        for statement in append_only_ddl(conn.dialect.name):
+            conn.exec_driver_sql(statement)

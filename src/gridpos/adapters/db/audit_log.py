@@ -20,10 +20,13 @@ from sqlalchemy import Connection, insert, select, text
 
 from gridpos.adapters.db.breaks import Break, CheckResult
 from gridpos.adapters.db.tables import audit_log
+from gridpos.adapters.db.tables.audit import APPEND_ONLY_TRIGGERS
 
 GENESIS_HASH = "0" * 64
 CHECK_NAME = "audit_chain"
 CHECK_DESCRIPTION = "the audit log is an unbroken hash chain"
+PROTECTION_CHECK_NAME = "audit_append_only"
+PROTECTION_CHECK_DESCRIPTION = "the triggers refusing UPDATE and DELETE of the audit log are on"
 
 # key of the PostgreSQL advisory lock that serialises appends (the bytes of "gpaudit\0")
 _APPEND_LOCK_KEY = 0x6770617564697400
@@ -178,7 +181,9 @@ class AuditLog:
         hash does not match its content) or unreadable details.
 
         The chain alone cannot show that entries were cut off its end: compare the head (id and
-        hash, see :meth:`head`) with one recorded elsewhere for that.
+        hash, see :meth:`head`) with one recorded elsewhere for that. Nor can it show history
+        rewritten and rehashed from some entry on by someone able to drop the triggers:
+        :meth:`protection` checks that they are in place.
         """
         breaks: list[Break] = []
         truncated = False
@@ -199,6 +204,38 @@ class AuditLog:
             description=CHECK_DESCRIPTION,
             breaks=tuple(breaks),
             truncated=truncated,
+        )
+
+    def protection(self) -> CheckResult:
+        """Check that the triggers making the log append-only exist (and on PostgreSQL are
+        enabled): someone with DDL rights could otherwise rewrite history and rehash the chain
+        from that point on, which the chain alone would not show."""
+        dialect = self._connection.dialect.name
+        if dialect == "postgresql":
+            query = text(
+                "SELECT tgname AS name, tgenabled <> 'D' AS enabled FROM pg_trigger"
+                " WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"
+            )
+        else:
+            query = text(
+                "SELECT name, 1 AS enabled FROM sqlite_master"
+                " WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+            )
+        present = {row.name: bool(row.enabled) for row in self._connection.execute(query)}
+        breaks = tuple(
+            Break(
+                PROTECTION_CHECK_NAME,
+                "audit_log",
+                None,
+                f"trigger {name}",
+                "enabled",
+                "disabled" if name in present else "missing",
+            )
+            for name in APPEND_ONLY_TRIGGERS[dialect]
+            if not present.get(name, False)
+        )
+        return CheckResult(
+            name=PROTECTION_CHECK_NAME, description=PROTECTION_CHECK_DESCRIPTION, breaks=breaks
         )
 
     def _rows(self) -> Iterator[Any]:

@@ -54,7 +54,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision of the migrations."""
+    """The newest revision of the migrations. Raises ``RuntimeError`` if there is none."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError("the migrations have no head revision")

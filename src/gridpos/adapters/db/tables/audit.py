@@ -70,6 +70,13 @@ POSTGRESQL_DROP_APPEND_ONLY = (
 )
 
 
+# the triggers that must exist (and, on PostgreSQL, be enabled) for the log to be append-only
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ("audit_log_no_delete", "audit_log_no_update"),
+    "postgresql": ("audit_log_append_only", "audit_log_no_truncate"),
+}
+
+
 def append_only_ddl(dialect_name: str) -> tuple[str, ...]:
     """The statements that make ``audit_log`` append-only on this database."""
     return POSTGRESQL_APPEND_ONLY if dialect_name == "postgresql" else SQLITE_APPEND_ONLY
