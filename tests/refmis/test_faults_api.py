@@ -79,6 +79,9 @@ def test_the_openapi_document_is_published_without_a_key(client: TestClient) -> 
         assert path in document["paths"], path
     assert "ErrorResponse" in document["components"]["schemas"]
     assert client.get("/v1/organisation", headers={"X-API-Key": ""}).status_code == 401
+    unknown = client.get("/v1/no-such-thing")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "route_not_found"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ Every route but ``/healthz`` and the documents needs the API key header. Refusal
 ``ErrorResponse`` whose status comes from ``refmis.errors.http_status``; malformed requests answer
 422 with codes ``amount_not_integer``, ``amount_not_positive``, ``amount_negative``,
 ``amount_too_large`` (for amount fields), ``field_missing`` or ``field_invalid``, and a body that
-is not JSON answers 400 ``malformed_request``.
+is not JSON answers 400 ``malformed_request``; an unknown route 404 ``route_not_found``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, R
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException
 
 from gridpos.domain.errors import DomainError
 from gridpos.domain.penalty import PenaltyRules, default_penalty_rules
@@ -165,6 +166,14 @@ def create_app(
     async def _malformed(_request: Request, exc: RequestValidationError) -> JSONResponse:
         error, status = _validation_refusal(exc)
         return _error_response(error, status)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        error = refusal(code, None, f"请求无法处理（HTTP {exc.status_code}）", str(exc.detail))
+        return _error_response(error, exc.status_code)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -24,7 +24,8 @@ Checks, all made before anything is written (a refused posting changes nothing):
   (``allocation_order``);
 - credits used exist (``prepaid_insufficient``, ``rounding_credit_insufficient``);
 - the funds balance: cash + credits used == penalty + principal + credits added
-  (``allocation_unbalanced``); the cash date is not after the business date nor in the future.
+  (``allocation_unbalanced``); the cash date is not after the business date
+  (``cash_date_invalid``), and the business date is not after tomorrow (``business_date_invalid``).
 """
 
 from __future__ import annotations
