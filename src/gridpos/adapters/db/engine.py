@@ -3,7 +3,7 @@
 SQLite gets, on every connection: WAL, foreign keys on, a busy timeout and synchronous=NORMAL;
 and we emit BEGIN ourselves (the driver's own transaction handling is switched off), so that a
 writing unit of work starts with ``BEGIN IMMEDIATE`` and takes the write lock up front instead of
-failing half-way with "database is locked".
+failing half-way with "database is locked", and a reading one runs with ``query_only`` on.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from gridpos.domain.errors import DomainError
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 5
 
-# execution option a writing unit of work sets on its connection; read by the SQLite BEGIN hook
+# execution options a unit of work sets on its connection; read by the SQLite BEGIN hook
 WRITE_OPTION = "gridpos_write"
+READ_ONLY_OPTION = "gridpos_read_only"
 
 
 class DatabaseUnreachableError(DomainError):
@@ -155,7 +156,11 @@ def _set_up_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        if connection.get_execution_options().get(WRITE_OPTION):
+        options = connection.get_execution_options()
+        # set on every BEGIN, so a pooled connection never keeps a previous user's setting
+        read_only = 1 if options.get(READ_ONLY_OPTION) else 0
+        connection.exec_driver_sql(f"PRAGMA query_only = {read_only}")
+        if options.get(WRITE_OPTION):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")

@@ -82,7 +82,10 @@ class LedgerStore:
                 for account, change in changes:
                     self._move(account, change)
         except IntegrityError as exc:
-            raise self._refusal(exc, changes) from exc
+            refusal = self._refusal(exc, changes)
+            if refusal is None:
+                raise
+            raise refusal from exc
         return transaction_id
 
     def posting(self, transaction_id: int) -> Posting:
@@ -176,7 +179,7 @@ class LedgerStore:
 
     def _refusal(
         self, exc: IntegrityError, changes: list[tuple[AccountRef, int]]
-    ) -> LedgerError | IntegrityError:
+    ) -> LedgerError | None:
         message = str(exc.orig)
         for account, change in changes:
             kept = KEPT_BALANCES.get(account.kind)
@@ -208,7 +211,7 @@ class LedgerStore:
                     "change": change,
                 },
             )
-        return exc
+        return None
 
 
 def _settle_state_after(kept: KeptBalance, change: int) -> Any:

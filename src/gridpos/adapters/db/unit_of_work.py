@@ -9,9 +9,9 @@ forgetting — rolls everything back.
         uow.audit.append(occurred_at=now, actor="admin", action="float_topup.approve")
         uow.commit()
 
-A writing unit of work on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock up front); a
-reading one on PostgreSQL runs as a REPEATABLE READ, READ ONLY transaction (one snapshot for all
-its reads, like a SQLite read transaction).
+A writing unit of work on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock up front). A
+reading one cannot write on either database: ``query_only`` on SQLite, a REPEATABLE READ, READ
+ONLY transaction on PostgreSQL (one snapshot for all its reads, like a SQLite read transaction).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from gridpos.adapters.db.audit_log import AuditLog
-from gridpos.adapters.db.engine import WRITE_OPTION, connect, unreachable
+from gridpos.adapters.db.engine import READ_ONLY_OPTION, WRITE_OPTION, connect, unreachable
 from gridpos.adapters.db.ledger_store import LedgerStore
 from gridpos.adapters.db.organisations import OrganisationStore
 
@@ -49,7 +49,9 @@ class SqlUnitOfWork:
         try:
             if self.write:
                 connection.execution_options(**{WRITE_OPTION: True})
-            elif connection.dialect.name == "postgresql":
+            elif connection.dialect.name == "sqlite":
+                connection.execution_options(**{READ_ONLY_OPTION: True})
+            else:
                 # one snapshot for every read of the unit of work, and no writes
                 connection.execution_options(
                     isolation_level="REPEATABLE READ", postgresql_readonly=True
