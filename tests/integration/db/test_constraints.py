@@ -16,6 +16,7 @@ from gridpos.adapters.db.migrate import upgrade
 from gridpos.adapters.db.tables import (
     agents,
     audit_log,
+    batch_differences,
     batches,
     customers,
     float_topups,
@@ -24,6 +25,8 @@ from gridpos.adapters.db.tables import (
     ledger_transactions,
     operators,
     outbox,
+    parameters,
+    payment_allocations,
     payment_undos,
     payments,
     receivables,
@@ -316,6 +319,119 @@ REFUSED: list[tuple[str, Write, str, str]] = [
         ],
         "uq_reversal_tombstones_terminal_id_txn_id",
         "UNIQUE constraint failed: reversal_tombstones.terminal_id, reversal_tombstones.txn_id",
+    ),
+    (
+        "a second terminal with the same number",
+        lambda c, w: c.execute(
+            insert(terminals).values(terminal_no="T0001", org_id=w.point_id, state="issued")
+        ),
+        "uq_terminals_terminal_no",
+        "UNIQUE constraint failed: terminals.terminal_no",
+    ),
+    (
+        "a terminal state nobody knows",
+        lambda c, w: c.execute(update(terminals).values(state="lost")),
+        "ck_terminals_state_known",
+        "ck_terminals_state_known",
+    ),
+    (
+        "a billing month '2024-3'",
+        lambda c, w: c.execute(
+            update(receivables).where(receivables.c.id == w.march_id).values(period="2024-3")
+        ),
+        "ck_receivables_period_yyyymm",
+        "ck_receivables_period_yyyymm",
+    ),
+    (
+        "a billing month '202413'",
+        lambda c, w: c.execute(
+            update(receivables).where(receivables.c.id == w.march_id).values(period="202413")
+        ),
+        "ck_receivables_period_yyyymm",
+        "ck_receivables_period_yyyymm",
+    ),
+    (
+        "a billing month '202400'",
+        lambda c, w: c.execute(
+            update(receivables).where(receivables.c.id == w.march_id).values(period="202400")
+        ),
+        "ck_receivables_period_yyyymm",
+        "ck_receivables_period_yyyymm",
+    ),
+    (
+        "a billing month '20a403'",
+        lambda c, w: c.execute(
+            update(receivables).where(receivables.c.id == w.march_id).values(period="20a403")
+        ),
+        "ck_receivables_period_yyyymm",
+        "ck_receivables_period_yyyymm",
+    ),
+    (
+        "a second receivable for the same month and run",
+        lambda c, w: c.execute(
+            insert(receivables).values(
+                mis_receivable_id="MIS-again",
+                customer_id=w.customer_id,
+                period="202403",
+                run_no=1,
+                principal=1,
+                due_date=DAY,
+            )
+        ),
+        "uq_receivables_customer_id_period_run_no",
+        "UNIQUE constraint failed: receivables.customer_id, receivables.period, receivables.run_no",
+    ),
+    (
+        "a negative allocation",
+        lambda c, w: c.execute(
+            insert(payment_allocations).values(
+                payment_id=c.execute(
+                    insert(payments).values(_payment(w)).returning(payments.c.id)
+                ).scalar(),
+                receivable_id=w.march_id,
+                principal_paid=-1,
+            )
+        ),
+        "ck_payment_allocations_principal_paid_not_negative",
+        "ck_payment_allocations_principal_paid_not_negative",
+    ),
+    (
+        "a ledger transaction of an unknown kind",
+        lambda c, w: c.execute(
+            insert(ledger_transactions).values(kind="gift", business_date=DAY, recorded_at=NOW)
+        ),
+        "ck_ledger_transactions_kind_known",
+        "ck_ledger_transactions_kind_known",
+    ),
+    (
+        "a batch difference resolved at no time",
+        lambda c, w: c.execute(
+            insert(batch_differences).values(
+                batch_id=c.execute(
+                    insert(batches)
+                    .values(terminal_id=w.terminal_id, business_date=DAY, batch_no=1, opened_at=NOW)
+                    .returning(batches.c.id)
+                ).scalar(),
+                kind="terminal_only",
+                txn_id="T0001-000009",
+                state="resolved",
+            )
+        ),
+        "ck_batch_differences_resolved_iff_resolved_at",
+        "ck_batch_differences_resolved_iff_resolved_at",
+    ),
+    (
+        "a parameter given twice for the same day",
+        lambda c, w: [
+            c.execute(
+                insert(parameters).values(
+                    key="penalty.residential_daily_ppm", valid_from=DAY, value="1000"
+                )
+            )
+            for _ in range(2)
+        ],
+        "pk_parameters",
+        "UNIQUE constraint failed: parameters.key, parameters.valid_from",
     ),
     (
         "an outbox message sent at no time",

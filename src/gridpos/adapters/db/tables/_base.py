@@ -75,3 +75,18 @@ def one_of(column: str, values: Iterable[str], *, name: str) -> CheckConstraint:
     """A CHECK that ``column`` holds one of ``values`` (an enumeration kept as text)."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+def yyyymm(column: str) -> str:
+    """SQL that holds when ``column`` is a billing month ``YYYYMM`` (years 1000–2999).
+
+    Character by character with IN lists rather than ranges, so no collation can bend it and
+    both databases read it alike.
+    """
+    digits = ", ".join(f"'{d}'" for d in range(10))
+    months = ", ".join(f"'{m:02d}'" for m in range(1, 13))
+    return (
+        f"length({column}) = 6 AND substr({column}, 1, 1) IN ('1', '2')"
+        f" AND substr({column}, 2, 1) IN ({digits}) AND substr({column}, 3, 1) IN ({digits})"
+        f" AND substr({column}, 4, 1) IN ({digits}) AND substr({column}, 5, 2) IN ({months})"
+    )

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from gridpos.adapters.db.tables._base import EMPTY, Fen, Id, UtcDateTime, metadata, one_of
+from gridpos.adapters.db.tables._base import EMPTY, Fen, Id, UtcDateTime, metadata, one_of, yyyymm
 from gridpos.domain.categories import CustomerCategory
 
 SETTLE_STATES = ("unpaid", "partial", "settled")
@@ -70,7 +70,7 @@ receivables = Table(
     CheckConstraint("penalty_paid >= 0", name="penalty_paid_not_negative"),
     CheckConstraint("run_no >= 1", name="run_no_positive"),
     CheckConstraint("kwh >= 0", name="kwh_not_negative"),
-    CheckConstraint("length(period) = 6", name="period_yyyymm"),
+    CheckConstraint(yyyymm("period"), name="period_yyyymm"),
     one_of("settle_state", SETTLE_STATES, name="settle_state_known"),
 )
 

@@ -29,6 +29,15 @@ AT = sa.DateTime(timezone=True)
 EMPTY = sa.text("''")
 
 
+_DIGITS = ", ".join(f"'{d}'" for d in range(10))
+_MONTHS = ", ".join(f"'{m:02d}'" for m in range(1, 13))
+_YYYYMM = (
+    "length(period) = 6 AND substr(period, 1, 1) IN ('1', '2')"
+    f" AND substr(period, 2, 1) IN ({_DIGITS}) AND substr(period, 3, 1) IN ({_DIGITS})"
+    f" AND substr(period, 4, 1) IN ({_DIGITS}) AND substr(period, 5, 2) IN ({_MONTHS})"
+)
+
+
 def _id() -> sa.Column[int]:
     return sa.Column("id", ID, nullable=False)
 
@@ -223,7 +232,7 @@ def upgrade() -> None:
         _ck("receivables", "penalty_paid_not_negative", "penalty_paid >= 0"),
         _ck("receivables", "run_no_positive", "run_no >= 1"),
         _ck("receivables", "kwh_not_negative", "kwh >= 0"),
-        _ck("receivables", "period_yyyymm", "length(period) = 6"),
+        _ck("receivables", "period_yyyymm", _YYYYMM),
         _one_of(
             "receivables", "settle_state_known", "settle_state", ("unpaid", "partial", "settled")
         ),
