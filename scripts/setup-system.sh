@@ -2,7 +2,7 @@
 # System packages the later parts need (CJK fonts for PDFs, Chromium for the console's browser tests).
 # Guarded: when everything is already installed this returns at once.
 set -euo pipefail
-packages=(fonts-noto-cjk chromium)
+packages=(fonts-noto-cjk chromium libusb-1.0-0)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
