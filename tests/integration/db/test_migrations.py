@@ -43,6 +43,9 @@ EXPECTED_TABLES = {
     "outbox",
     "audit_log",
     "parameters",
+    "payment_receipts",
+    "batch_upload_parts",
+    "batch_upload_items",
 }
 
 
@@ -84,7 +87,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0001"
+    assert _revision(url) == head_revision() == "0002"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")

@@ -3,6 +3,7 @@
 from gridpos.adapters.db.tables._base import NAMING_CONVENTION, Fen, Id, UtcDateTime, metadata
 from gridpos.adapters.db.tables.agents import agents, float_topups, holds
 from gridpos.adapters.db.tables.audit import audit_log
+from gridpos.adapters.db.tables.batch_uploads import batch_upload_items, batch_upload_parts
 from gridpos.adapters.db.tables.batches import batch_differences, batches
 from gridpos.adapters.db.tables.customers import customers, receivables, sync_watermarks
 from gridpos.adapters.db.tables.ledger import ledger_entries, ledger_transactions
@@ -15,6 +16,7 @@ from gridpos.adapters.db.tables.payments import (
     payments,
     reversal_tombstones,
 )
+from gridpos.adapters.db.tables.receipts import payment_receipts
 from gridpos.adapters.db.tables.terminals import terminals
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "agents",
     "audit_log",
     "batch_differences",
+    "batch_upload_items",
+    "batch_upload_parts",
     "batches",
     "customers",
     "float_topups",
@@ -37,6 +41,7 @@ __all__ = [
     "outbox",
     "parameters",
     "payment_allocations",
+    "payment_receipts",
     "payment_undos",
     "payments",
     "receivables",
