@@ -39,6 +39,7 @@ customers = Table(
     Column("prepaid", Fen, nullable=False, server_default="0"),
     Column("rounding_credit", Fen, nullable=False, server_default="0"),
     Column("mis_updated_at", UtcDateTime, nullable=True),
+    Column("mis_status", String(16), nullable=True),  # active / closed, as the MIS last said
     UniqueConstraint("account_no"),
     one_of("category", [c.value for c in CustomerCategory], name="category_known"),
     CheckConstraint("prepaid >= 0", name="prepaid_not_negative"),
@@ -61,6 +62,10 @@ receivables = Table(
     Column("penalty_paid", Fen, nullable=False, server_default="0"),
     Column("settle_state", String(16), nullable=False, server_default="unpaid"),
     Column("mis_updated_at", UtcDateTime, nullable=True),
+    # the bill and what was paid on it as the MIS last said (every channel, ours included);
+    # ``principal`` is the bill less what was paid through other channels (application.mis_sync)
+    Column("mis_principal", Fen, nullable=True),
+    Column("mis_principal_paid", Fen, nullable=True),
     UniqueConstraint("mis_receivable_id"),
     UniqueConstraint("customer_id", "period", "run_no"),
     CheckConstraint("principal >= 0", name="principal_not_negative"),
