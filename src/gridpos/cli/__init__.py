@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridpos.cli import audit, db, demo, refmis
+from gridpos.cli import audit, db, demo, link, refmis
 
 app = typer.Typer(
     name="gridpos",
@@ -16,3 +16,4 @@ app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(refmis.app, name="refmis")
 app.command(name="demo")(demo.demo)
+app.command(name="link")(link.link)
