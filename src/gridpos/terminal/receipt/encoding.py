@@ -24,9 +24,9 @@ Rules, in order, for each character:
 3. The character is encoded in the profile's character set (Python's ``gb2312``, ``gbk`` or
    ``gb18030`` codecs); one that does not encode (outside the set, a lone surrogate) is replaced.
 
-A replacement keeps the character's width (:mod:`.text`): a double-width character becomes the
-fallback, a narrow one (only control characters) becomes ``?``; a narrow fallback such as ``?``
-standing for a double-width character is followed by a space.
+A replacement keeps the character's width (:mod:`.text`: every character but printable ASCII —
+which always encodes — counts two columns): it is the fallback, followed by a space when the
+fallback is narrow (``?``), so the layout never moves.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from gridpos.terminal.receipt.text import char_width
 YEN_SIGN: Final[str] = "\u00a5"
 FULL_WIDTH_YUAN_SIGN: Final[str] = "\uffe5"
 GB18030_YEN_BYTES: Final[bytes] = bytes.fromhex("81308436")
-NARROW_FALLBACK: Final[str] = "?"
 
 
 class Charset(StrEnum):
@@ -131,9 +130,8 @@ def _control(char: str) -> bool:
 
 
 def _substitute(char: str, profile: PrinterProfile) -> str:
-    if char_width(char) == 1:
-        return NARROW_FALLBACK
-    return profile.fallback + " " * (2 - char_width(profile.fallback))
+    # only characters other than printable ASCII are ever replaced: two columns to fill
+    return profile.fallback + " " * (char_width(char) - char_width(profile.fallback))
 
 
 def encode_text(text: str, *, profile: PrinterProfile = GBK_PRINTER) -> EncodedText:
