@@ -212,3 +212,20 @@ def test_no_line_is_wider_than_the_paper(
             assert wide <= text_width(line.text)
         printed = "".join(line.text for line in lines)
         assert receipt.customer.name.replace(" ", "") in printed.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"paper": 58}, "paper"),
+        ({"yuan_sign": "\u00a5"}, "yuan_sign"),
+        ({"reprint": "yes"}, "reprint"),
+        ({"tz": "Asia/Shanghai"}, "tz"),
+    ],
+)
+def test_an_unknown_format_is_refused(changes: dict[str, object], field: str) -> None:
+    fmt = dataclasses.replace(ReceiptFormat(), **changes)  # type: ignore[arg-type]
+    with pytest.raises(ReceiptError) as caught:
+        layout_receipt(online_receipt(), fmt)
+    assert caught.value.code == "receipt_format_invalid"
+    assert caught.value.field == field

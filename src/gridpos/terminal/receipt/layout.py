@@ -274,9 +274,25 @@ def layout_receipt(receipt: Receipt, fmt: ReceiptFormat | None = None) -> Receip
     """Lay out every copy of ``receipt`` for ``fmt`` (default: one copy on 58 mm, 元).
 
     Raises:
-        ReceiptError: ``receipt_copies_invalid`` for copies other than 1 or 2.
+        ReceiptError: ``receipt_copies_invalid`` for copies other than 1 or 2;
+        ``receipt_format_invalid`` for an unknown paper or yuan sign, a reprint flag that is not
+        a bool or a timezone that is not a ``tzinfo``.
     """
     fmt = fmt or ReceiptFormat()
+    if not isinstance(fmt.paper, Paper) or not isinstance(fmt.yuan_sign, YuanSign):
+        raise ReceiptError(
+            code="receipt_format_invalid",
+            field="paper" if not isinstance(fmt.paper, Paper) else "yuan_sign",
+            message_zh="收据纸宽或金额符号设置无效",
+            message_en="Unknown paper width or yuan sign",
+        )
+    if not isinstance(fmt.reprint, bool) or not isinstance(fmt.tz, tzinfo):
+        raise ReceiptError(
+            code="receipt_format_invalid",
+            field="reprint" if not isinstance(fmt.reprint, bool) else "tz",
+            message_zh="收据重打标志或时区设置无效",
+            message_en="The reprint flag must be a bool and the timezone a tzinfo",
+        )
     labels = _COPY_LABELS.get(fmt.copies) if type(fmt.copies) is int else None
     if labels is None:
         raise ReceiptError(

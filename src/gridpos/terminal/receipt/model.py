@@ -44,7 +44,8 @@ class ReceiptError(DomainError):
 
     Codes: ``receipt_field_invalid`` (a field of the payment is missing, malformed or out of
     range), ``receipt_account_mismatch`` (an offline payment and the customer it names disagree),
-    ``receipt_copies_invalid`` (copies other than 1 or 2).
+    ``receipt_copies_invalid`` (copies other than 1 or 2), ``receipt_format_invalid`` (an unknown
+    paper width or yuan sign, see :func:`~.layout.layout_receipt`).
     """
 
     code = "receipt_field_invalid"
