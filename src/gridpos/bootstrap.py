@@ -2,6 +2,78 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from gridpos.adapters.db.engine import create_engine_for
+from gridpos.application.context import Services
+from gridpos.application.parameters import ParameterCache
+from gridpos.application.ports import AccountRefresher, Clock, ReplicaOnly
+from gridpos.application.terminals.directory import TerminalDirectory
+from gridpos.domain.penalty import default_penalty_rules
+from gridpos.interfaces.http.app import create_app
+from gridpos.interfaces.http.logs import configure_logging
 from gridpos.settings import Settings
 
-__all__ = ["Settings"]
+__all__ = [
+    "COUNTY_TIME",
+    "Settings",
+    "SystemClock",
+    "app_from_env",
+    "build_services",
+    "start_background_worker",
+]
+
+COUNTY_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""The county's time: the business date is its calendar date (China keeps no summer time)."""
+
+
+class SystemClock:
+    """The machine's clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    refresher: AccountRefresher | None = None,
+    passwords: PasswordHasher | None = None,
+) -> Services:
+    """The use cases' collaborators for ``settings`` (each may be given instead)."""
+    clock = clock or SystemClock()
+    return Services(
+        engine=engine or create_engine_for(settings.database_url),
+        clock=clock,
+        county_tz=COUNTY_TIME,
+        refresher=refresher or ReplicaOnly(),
+        penalty_rules=default_penalty_rules(),
+        parameters=ParameterCache(now=clock.now),
+        passwords=passwords or PasswordHasher(),
+        directory=TerminalDirectory(),
+    )
+
+
+def app_from_env() -> Starlette:
+    """The server's ASGI app from the environment (what each ``gridpos serve`` worker runs)."""
+    configure_logging(os.environ.get("GRIDPOS_LOG_LEVEL", "info"))
+    return create_app(build_services(Settings.from_env()))
+
+
+def start_background_worker(settings: Settings) -> Callable[[], None] | None:
+    """Start the MIS worker (outbox delivery, replica sync) inside ``gridpos serve`` for the
+    embedded default; return how to stop it, or None when there is no worker to start.
+
+    The hook the MIS worker plugs into: until its entry point exists, ``serve`` runs without it
+    and ``gridpos worker`` (when present) runs it apart.
+    """
+    del settings
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridpos.cli import audit, db, demo, link, refmis
+from gridpos.cli import audit, db, demo, link, refmis, serve, terminals
 
 app = typer.Typer(
     name="gridpos",
@@ -17,3 +17,5 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(refmis.app, name="refmis")
 app.command(name="demo")(demo.demo)
 app.command(name="link")(link.link)
+app.command(name="serve")(serve.serve)
+app.add_typer(terminals.app, name="terminals")

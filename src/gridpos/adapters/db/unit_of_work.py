@@ -22,10 +22,16 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from gridpos.adapters.db.agent_store import AgentStore
 from gridpos.adapters.db.audit_log import AuditLog
+from gridpos.adapters.db.batch_store import BatchStore
+from gridpos.adapters.db.customer_store import CustomerStore
 from gridpos.adapters.db.engine import READ_ONLY_OPTION, WRITE_OPTION, connect, unreachable
 from gridpos.adapters.db.ledger_store import LedgerStore
 from gridpos.adapters.db.organisations import OrganisationStore
+from gridpos.adapters.db.payment_store import PaymentStore
+from gridpos.adapters.db.payment_store.reports import PaymentReports
+from gridpos.adapters.db.terminal_store import TerminalStore
 
 
 class SqlUnitOfWork:
@@ -112,6 +118,36 @@ class SqlUnitOfWork:
         if self._organisations is None:
             self._organisations = OrganisationStore(self.connection)
         return self._organisations
+
+    @property
+    def terminals(self) -> TerminalStore:
+        """Terminals and their batches, in this unit of work's transaction."""
+        return TerminalStore(self.connection)
+
+    @property
+    def agents(self) -> AgentStore:
+        """Agents, operators and holds, in this unit of work's transaction."""
+        return AgentStore(self.connection)
+
+    @property
+    def batches(self) -> BatchStore:
+        """Batches, their detail uploads and differences, in this unit of work's transaction."""
+        return BatchStore(self.connection)
+
+    @property
+    def customers(self) -> CustomerStore:
+        """The customer replica, in this unit of work's transaction."""
+        return CustomerStore(self.connection)
+
+    @property
+    def payments(self) -> PaymentStore:
+        """Payments and what hangs off them, in this unit of work's transaction."""
+        return PaymentStore(self.connection)
+
+    @property
+    def payment_reports(self) -> PaymentReports:
+        """Totals and lists of terminals' days, in this unit of work's transaction."""
+        return PaymentReports(self.connection)
 
     def commit(self) -> None:
         """Make everything done so far durable. Later statements start a new transaction that is

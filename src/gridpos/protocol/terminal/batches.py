@@ -56,10 +56,13 @@ class BatchTotals(WireAnswer):
 
 
 class CloseBatchRequest(WireRequest):
-    """扎帐: the terminal's totals of its open batch."""
+    """扎帐: the terminal's totals of its open batch, and the cash the collector counted (点钞)
+    with a note on any shortage or overage."""
 
     batch_no: BatchNo = Field(alias="batch")
     totals: BatchTotals = Field(alias="tot")
+    cash_counted: TotalFen | None = Field(default=None, alias="cnt")
+    note: str = Field(default="", alias="note", max_length=200, strict=True)
 
 
 class CloseBatchAnswer(WireAnswer):

@@ -1,0 +1,1 @@
+"""Payments: collect (缴费), status, reversal (冲正), void (撤销), reprint and offline upload."""
