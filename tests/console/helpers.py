@@ -1,0 +1,29 @@
+"""Signing in as a seeded operator, and fresh form tokens, for the server-side tests."""
+
+from __future__ import annotations
+
+import itertools
+
+from gridpos.application.console import ConsoleServices, CurrentSession, sign_in
+
+from .seed import PASSWORD
+
+_tokens = itertools.count(1)
+
+
+def token() -> str:
+    """A fresh one-time form token (or session token)."""
+    return f"test-token-{next(_tokens):08d}-abcdef"
+
+
+def signed_in(services: ConsoleServices, who: str) -> CurrentSession:
+    """Sign in as ``account@org_code`` with the seeded password."""
+    account, org_code = who.split("@")
+    return sign_in(
+        services,
+        org_code=org_code,
+        account=account,
+        password=PASSWORD,
+        session_token=token(),
+        csrf_token=token(),
+    )
