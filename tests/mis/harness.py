@@ -3,11 +3,14 @@ thread on a free port, with a clock the test moves and fault modes it switches."
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import Engine, func, insert, select
@@ -41,6 +44,38 @@ class TestClock:
         self.moment = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
+class RequestCounter:
+    """ASGI wrapper counting the HTTP requests the MIS receives, by method and path, and able to
+    hold back the answer to every POST after the work is done (``late_answer_s``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.late_answer_s = 0.0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self._lock:
+            self.counts[(scope["method"], scope["path"])] += 1
+            delay = self.late_answer_s if scope["method"] == "POST" else 0.0
+
+        async def send_late(message: Any) -> None:
+            if message["type"] == "http.response.start" and delay:
+                await asyncio.sleep(delay)  # the work is done; only the answer is late
+            await send(message)
+
+        await self.app(scope, receive, send_late)
+
+    def count(self, method: str, prefix: str) -> int:
+        with self._lock:
+            return sum(
+                n for (m, path), n in self.counts.items() if m == method and path.startswith(prefix)
+            )
+
+
 @dataclass
 class RunningMis:
     """A reference MIS being served, and what a test needs to reach into it."""
@@ -51,6 +86,7 @@ class RunningMis:
     clock: TestClock
     server: uvicorn.Server
     thread: threading.Thread
+    requests: RequestCounter
 
     def client(self, *, timeout_s: float = 5.0) -> MisClient:
         return MisClient(base_url=self.url, api_key=API_KEY, timeout_s=timeout_s)
@@ -91,8 +127,10 @@ def start_mis(directory: Path, *, day: date) -> RunningMis:
         )
     clock = TestClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
     faults = FaultState()
-    app = create_app(engine=engine, api_key=API_KEY, clock=clock, faults=faults)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off")
+    requests = RequestCounter(
+        create_app(engine=engine, api_key=API_KEY, clock=clock, faults=faults)
+    )
+    config = uvicorn.Config(requests, host="127.0.0.1", port=0, log_level="error", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="refmis", daemon=True)
     thread.start()
@@ -109,4 +147,5 @@ def start_mis(directory: Path, *, day: date) -> RunningMis:
         clock=clock,
         server=server,
         thread=thread,
+        requests=requests,
     )
