@@ -44,7 +44,8 @@ def test_statistics_reprint_and_reconciliation(county: County) -> None:
     assert [line.txn_id for line in stats.lines] == [first.txn_id, second.txn_id]
     assert stats.next_page == 2
     page2 = client.ok(routes.STATISTICS, StatisticsQuery(page=2, limit=2))
-    assert [line.txn_id for line in page2.lines] == [third.txn_id] and page2.next_page is None
+    assert [line.txn_id for line in page2.lines] == [third.txn_id]
+    assert page2.next_page is None
     reprint = client.ok(routes.REPRINT, ReprintQuery(limit=5))
     assert [r.txn_id for r in reprint.receipts] == [third.txn_id, first.txn_id]
     assert client.ok(routes.REPRINT, ReprintQuery(trace_no=1)).receipts[0].cash == 17100
@@ -130,5 +131,6 @@ def test_an_unbalanced_close_is_settled_by_the_upload_naming_every_difference(
     with county.services.engine.connect() as conn:
         kinds = sorted(conn.execute(select(batch_differences.c.kind)).scalars())
         state = conn.execute(select(batches.c.state)).scalar_one()
-    assert kinds == ["server_only", "terminal_only"] and state == "unbalanced"
+    assert kinds == ["server_only", "terminal_only"]
+    assert state == "unbalanced"
     county.verify()

@@ -56,11 +56,14 @@ def test_offline_upload_after_the_receivable_was_paid_elsewhere_becomes_prepaid(
         ).scalar_one()
         row = conn.execute(select(payments).where(payments.c.txn_id == cash_payment.txn_id)).one()
         used = conn.execute(select(holds.c.used)).scalar_one()
-    assert prepaid == 8100 and row.offline and row.business_date.isoformat() == "2024-04-25"
+    assert prepaid == 8100
+    assert row.offline
+    assert row.business_date.isoformat() == "2024-04-25"
     assert used == 8100
     # uploading again answers the same result, nothing twice
     again = offline.ok(routes.OFFLINE_UPLOAD, OfflineUploadRequest(payments=(cash_payment,)))
-    assert again.results[0].state == "confirmed" and again.float_held == 50_000 - 8100
+    assert again.results[0].state == "confirmed"
+    assert again.float_held == 50_000 - 8100
     out = offline.ok(routes.SIGN_OUT, SignOutRequest(batch_no=1))
     assert out.released == 50_000 - 8100
     county.verify()

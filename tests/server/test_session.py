@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from gridpos.adapters.db.tables import agents, holds
 from gridpos.protocol.terminal import routes
+from gridpos.protocol.terminal.accounts import AccountQuery
+from gridpos.protocol.terminal.payments import PayRequest
 from gridpos.protocol.terminal.session import SignInRequest, SignOutRequest
 
 from .support import DAY, FLOAT, County
@@ -34,14 +36,16 @@ def test_wrong_account_password_and_organisation_each_have_their_code(county: Co
         == "agent_account_unknown"
     )
     wrong = client.refused(routes.SIGN_IN, _request(password="nope"))
-    assert wrong["code"] == "password_wrong" and wrong["details"]["attempts_left"] == 4
+    assert wrong["code"] == "password_wrong"
+    assert wrong["details"]["attempts_left"] == 4
     assert (
         client.refused(routes.SIGN_IN, _request(organisation_code="34080001"))["code"]
         == "organisation_wrong"
     )
     # the county's code is an organisation above the collector's: accepted
     answer = client.ok(routes.SIGN_IN, _request(organisation_code="340828"))
-    assert answer.business_date == DAY and answer.batch_no == 1
+    assert answer.business_date == DAY
+    assert answer.batch_no == 1
     assert answer.params.company == "岳西县供电公司"
     assert answer.float_available == FLOAT
 
@@ -96,14 +100,12 @@ def test_sign_out_keeps_the_hold_while_offline_payments_wait(county: County) -> 
     client.ok(routes.SIGN_IN, _request(offline_allowance=20_000))
     assert client.refused(routes.SIGN_OUT, SignOutRequest(batch_no=2))["code"] == "batch_mismatch"
     out = client.ok(routes.SIGN_OUT, SignOutRequest(batch_no=1, offline_pending=3))
-    assert out.released == 0 and out.float_held == 20_000
+    assert out.released == 0
+    assert out.float_held == 20_000
     county.verify()
 
 
 def test_an_old_sign_in_expires_and_a_past_day_is_closed(county: County) -> None:
-    from gridpos.protocol.terminal.accounts import AccountQuery
-    from gridpos.protocol.terminal.payments import PayRequest
-
     client = county.client()
     client.ok(routes.SIGN_IN, _request())
     county.clock.advance(hours=16)  # 00:30 the next day in the county

@@ -12,6 +12,7 @@ from gridpos.application.terminals.enrolment import issue_enrolment_code
 from gridpos.protocol.codec import encode
 from gridpos.protocol.signing import sign_request
 from gridpos.protocol.terminal import routes
+from gridpos.protocol.terminal.accounts import AccountQuery
 from gridpos.protocol.terminal.enrolment import EnrolRequest
 from gridpos.protocol.terminal.session import Heartbeat
 
@@ -37,7 +38,8 @@ def test_enrolment_gives_a_key_once_and_refuses_wrong_used_and_expired_codes(
     first = _enrol(county, "123456789012")
     assert first.status_code == 200
     answer = routes.ENROL.answer.model_validate_json(first.content)
-    assert answer.terminal_no == "34089999" and answer.collection_point == "天堂镇便民超市"
+    assert answer.terminal_no == "34089999"
+    assert answer.collection_point == "天堂镇便民超市"
     assert len(answer.key_bytes) == 32
     again = _enrol(county, "123456789012")
     assert (again.status_code, again.json()["code"]) == (409, "enrolment_code_used")
@@ -61,7 +63,8 @@ def test_unsigned_stale_replayed_wrongly_signed_unknown_and_disabled_are_refused
     assert client.refused(routes.HEARTBEAT, HEARTBEAT, sign=False)["code"] == "unsigned"
     client.ok(routes.HEARTBEAT, HEARTBEAT, counter=10)
     replay = client.refused(routes.HEARTBEAT, HEARTBEAT, counter=10)
-    assert replay["code"] == "replayed_counter" and replay["details"]["last"] == 10
+    assert replay["code"] == "replayed_counter"
+    assert replay["details"]["last"] == 10
     assert client.refused(routes.HEARTBEAT, HEARTBEAT, counter=9)["code"] == "replayed_counter"
     # a signature over another body
     body = encode(HEARTBEAT)
@@ -105,8 +108,6 @@ def test_unsigned_stale_replayed_wrongly_signed_unknown_and_disabled_are_refused
 
 def test_a_refused_operation_keeps_its_counter_so_it_cannot_be_replayed(county: County) -> None:
     client = county.client()
-    from gridpos.protocol.terminal.accounts import AccountQuery
-
     assert (
         client.refused(routes.ACCOUNT, AccountQuery(account_no="0100000001"), counter=5)["code"]
         == "not_signed_in"
@@ -123,9 +124,8 @@ def test_the_heartbeat_is_kept_also_when_piggybacked(county: County) -> None:
         routes.HEARTBEAT,
         Heartbeat(signal_dbm=-71, battery_percent=83, queue_depth=2, version="1.4.2"),
     )
-    assert answer.signed_in is False and answer.server_time == county.clock.now().replace(
-        microsecond=0
-    )
+    assert answer.signed_in is False
+    assert answer.server_time == county.clock.now().replace(microsecond=0)
     client.ok(routes.HEARTBEAT, HEARTBEAT, headers={"X-GP-H": "s=-90,b=20,q=7,v=1.4.3"})
     with county.services.engine.connect() as conn:
         row = conn.execute(select(terminals).where(terminals.c.terminal_no == TERMINAL)).one()
