@@ -1,14 +1,14 @@
 """A small two-county tree with an operator per role, for the console's tests.
 
-    安徽省电力公司 3400 (province)
-    └ 安庆供电公司 3408 (city)
-      ├ 岳西县供电公司 340828 (county)      admin, finance, auditor
-      │ ├ 天堂供电所 34082801 (station)     head, staff
-      │ │ └ 天堂镇代收点 3408280101         agent01 (agent A0101)
-      │ └ 店前供电所 34082802 (station)     head2
-      │   └ 店前代收点 3408280201           (agent A0201)
-      └ 宿松县供电公司 340826 (county)      admin (another county's admin, same account)
-        └ 复兴供电所 34082601 (station)
+安徽省电力公司 3400 (province)
+└ 安庆供电公司 3408 (city)
+  ├ 岳西县供电公司 340828 (county)      admin, finance, auditor
+  │ ├ 天堂供电所 34082801 (station)     head, staff
+  │ │ └ 天堂镇代收点 3408280101         agent01 (agent A0101)
+  │ └ 店前供电所 34082802 (station)     head2
+  │   └ 店前代收点 3408280201           (agent A0201)
+  └ 宿松县供电公司 340826 (county)      admin (another county's admin, same account)
+    └ 复兴供电所 34082601 (station)
 """
 
 from __future__ import annotations
