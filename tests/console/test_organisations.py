@@ -239,7 +239,8 @@ def test_a_form_sent_twice_acts_once(services: ConsoleServices, tree: Tree, engi
     first = create_organisation(services, admin, form_token=form, **fields)
     again = create_organisation(services, admin, form_token=form, **fields)
     assert not first.repeated
-    assert again.repeated and again.subject == first.subject
+    assert again.repeated
+    assert again.subject == first.subject
     assert list(_paths(engine)).count("TWICE") == 1
 
     # a refused form keeps its token free: corrected, it goes through

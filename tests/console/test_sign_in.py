@@ -80,7 +80,8 @@ def test_a_code_above_ones_own_node_is_accepted(services: ConsoleServices, tree:
     # the station head signs in with the county's code, as a collector may with the terminal's
     session_token = _attempt(services, org="340828", account="head", password=PASSWORD)
     session = current_session(services, session_token=session_token)
-    assert session is not None and session.actor.operator_id == tree.operator["head@34082801"]
+    assert session is not None
+    assert session.actor.operator_id == tree.operator["head@34082801"]
 
 
 def test_wrong_account_wrong_organisation_and_wrong_password_each_say_so(
