@@ -114,7 +114,7 @@ class LinkConnection:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks, timeout=1.0)
             if not self._client_closed:
                 self._client_writer.transport.abort()
             if not self._upstream_closed:
@@ -376,12 +376,13 @@ class LinkConnection:
                 if towards_client:
                     return
                 continue
+            # counted when handed to the socket, before the peer can read it
+            self._count(delivery, towards_client=towards_client)
             if not await write_chunk(writer, delivery.data, timeout=self._link.write_timeout_s):
                 self.close_now(closing=Closing.RESET, reason="error")
                 return
             if delivery.data:
                 self._last_activity = self._link.now()
-            self._count(delivery, towards_client=towards_client)
 
     def _deliver_eof(self, *, towards_client: bool) -> None:
         if towards_client:

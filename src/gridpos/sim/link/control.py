@@ -106,14 +106,16 @@ async def start_control(proxy: LinkProxy, *, host: str, port: int) -> asyncio.Se
             + payload
         )
         with contextlib.suppress(OSError, TimeoutError):
-            await asyncio.wait_for(writer.drain(), timeout=READ_TIMEOUT_S)
+            async with asyncio.timeout(READ_TIMEOUT_S):
+                await writer.drain()
         writer.close()
 
     return await asyncio.start_server(handle, host, port, limit=MAX_HEAD_BYTES)
 
 
 async def _answer(proxy: LinkProxy, reader: asyncio.StreamReader) -> tuple[int, Any]:
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=READ_TIMEOUT_S)
+    async with asyncio.timeout(READ_TIMEOUT_S):
+        head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3:
@@ -130,7 +132,8 @@ async def _answer(proxy: LinkProxy, reader: asyncio.StreamReader) -> tuple[int, 
             length = int(value)
     body = b""
     if length:
-        body = await asyncio.wait_for(reader.readexactly(length), timeout=READ_TIMEOUT_S)
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            body = await reader.readexactly(length)
     if target == "/stats":
         if method != "GET":
             return 405, _error("link_method", "method", "只支持 GET", "only GET")

@@ -113,7 +113,9 @@ async def write_chunk(writer: asyncio.StreamWriter, data: bytes, *, timeout: flo
         return True
     try:
         writer.write(data)
-        await asyncio.wait_for(writer.drain(), timeout=timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+        async with asyncio.timeout(timeout):
+            await writer.drain()
     except (OSError, TimeoutError):
         return False
     return True

@@ -130,7 +130,8 @@ class LinkProxy:
             await asyncio.wait(self._handlers, timeout=5)
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._server.wait_closed(), timeout=5)
+                async with asyncio.timeout(5):
+                    await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -148,9 +149,8 @@ class LinkProxy:
             reset_transport(writer)
             return
         try:
-            upstream = await asyncio.wait_for(
-                asyncio.open_connection(*self.upstream), timeout=self.connect_timeout_s
-            )
+            async with asyncio.timeout(self.connect_timeout_s):
+                upstream = await asyncio.open_connection(*self.upstream)
         except (OSError, TimeoutError):
             self.stats.connections_refused += 1
             reset_transport(writer)
