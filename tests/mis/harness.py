@@ -27,7 +27,7 @@ API_KEY = "test-mis-key"
 STARTUP_TIMEOUT_S = 10.0
 
 
-class TestClock:
+class ManualClock:
     """A clock the test moves by hand; both a callable (the MIS's) and a ``Clock`` port."""
 
     def __init__(self, moment: datetime) -> None:
@@ -83,7 +83,7 @@ class RunningMis:
     url: str
     engine: Engine
     faults: FaultState
-    clock: TestClock
+    clock: ManualClock
     server: uvicorn.Server
     thread: threading.Thread
     requests: RequestCounter
@@ -125,7 +125,7 @@ def start_mis(directory: Path, *, day: date) -> RunningMis:
                 for c, n, t, o in station_rows()
             ],
         )
-    clock = TestClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
     faults = FaultState()
     requests = RequestCounter(
         create_app(engine=engine, api_key=API_KEY, clock=clock, faults=faults)
