@@ -30,6 +30,7 @@ from gridpos.adapters.db.tables import (
     terminals,
 )
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
+from gridpos.application.mis_messages import read_payment
 from gridpos.domain.allocation import OpenReceivable, allocate
 from gridpos.domain.ledger import EventKind, payment_posting, topup_posting, undo_posting
 
@@ -219,7 +220,13 @@ def collect(
             payment_id=payment_id,
             agent_id=collector.agent_id,
         )
-        _enqueue(conn, "mis.post", payment_id, txn_id if aggregate == "txn" else None, at)
+        if aggregate == "txn":
+            # as the pay use case writes it: the whole posting, named by the transaction id
+            facts = read_payment(conn, payment_id)
+            assert facts is not None
+            _enqueue(conn, "mis.post", txn_id, facts.posting.model_dump(mode="json"), at)
+        else:
+            _enqueue(conn, "mis.post", str(payment_id), {"payment_id": payment_id}, at)
         uow.commit()
     return payment_id
 
@@ -263,16 +270,16 @@ def undo(
             business_date=business_date,
             recorded_at=at,
         )
-        _enqueue(conn, topic, payment_id, None, at)
+        _enqueue(conn, topic, str(payment_id), {"payment_id": payment_id}, at)
         uow.commit()
 
 
-def _enqueue(conn: Any, topic: str, payment_id: int, aggregate: str | None, at: datetime) -> None:
+def _enqueue(conn: Any, topic: str, aggregate: str, payload: Any, at: datetime) -> None:
     conn.execute(
         insert(outbox).values(
             topic=topic,
-            aggregate_id=aggregate or str(payment_id),
-            payload=json.dumps({"payment_id": payment_id}),
+            aggregate_id=aggregate,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
             state="pending",
             attempts=0,
             next_attempt_at=at,

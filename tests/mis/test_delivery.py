@@ -3,6 +3,7 @@ timeouts, refusals and two workers at once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from gridpos.application.outbox_delivery import (
     outbox_status,
 )
 from gridpos.domain.ledger import EventKind
+from gridpos.refmis.tables import postings as mis_postings
 
 from .collecting import collect, undo
 from .conftest import County
@@ -375,3 +377,30 @@ def test_backoff_doubles_up_to_its_cap_with_the_jitter_given() -> None:
     ]
     assert policy.delay(3, 0.5).total_seconds() == 6  # 4 + 4 × 0.5
     assert policy.delay(40, 0.999).total_seconds() < 60
+
+
+def test_the_posting_written_in_the_row_is_the_one_sent(county: County) -> None:
+    payment = collect(
+        county.engine, county.collector, account_no=D, cash=1000, business_date=DAY, aggregate="txn"
+    )
+    txn = _txn(county.engine, payment)
+    with county.engine.begin() as connection:
+        written = json.loads(
+            connection.execute(
+                select(outbox.c.payload).where(outbox.c.aggregate_id == txn)
+            ).scalar_one()
+        )
+        assert written["payment_id"] == txn
+        written["operator_id"] = "clerk-7"
+        connection.execute(
+            update(outbox).where(outbox.c.aggregate_id == txn).values(payload=json.dumps(written))
+        )
+
+    report = deliver_due(county.engine, county.client, clock=county.mis.clock, jitter=_no_jitter)
+
+    assert report.sent == 1
+    with county.mis.engine.connect() as connection:
+        operator = connection.execute(
+            select(mis_postings.c.operator_id).where(mis_postings.c.payment_id == txn)
+        ).scalar_one()
+    assert operator == "clerk-7"

@@ -16,7 +16,9 @@ outcome is written in its own short transaction, only if the row still carries t
 a worker that stalled past its lease finds its rows taken over and writes nothing.
 
 **Exactly once.** The MIS's ``payment_id`` is the payment's transaction id and every attempt sends
-the same request; the MIS answers a repeat with the first result. A re-post (any attempt after the
+the same request — the posting the payment's transaction wrote into the row, or, for a row that
+holds none, the posting rebuilt from the payment (see :mod:`~gridpos.application.mis_messages`);
+the MIS answers a repeat with the first result. A re-post (any attempt after the
 first) asks the MIS first whether it already has the posting, so even an MIS that could not dedupe
 would get the payment once. An undo waits until its payment's post has been delivered, asks the MIS
 for the posting (its serial and state) and is a no-op when it is already undone.
@@ -45,6 +47,7 @@ from gridpos.adapters.mis import MisClient, MisError, MisRefusedError
 from gridpos.application.mis_messages import PaymentFacts, payment_ids_of, read_payment
 from gridpos.application.mis_replica import recompute_principal
 from gridpos.application.ports import Clock
+from gridpos.protocol.mis import PostingRequest
 
 TOPIC_POST: Final[str] = "mis.post"
 TOPIC_REVERSE: Final[str] = "mis.reverse"
@@ -107,6 +110,7 @@ class _Claim:
     id: int
     topic: str
     aggregate_id: str
+    payload: str
     attempts: int
     lease_until: datetime
 
@@ -174,7 +178,13 @@ def _claim(engine: Engine, *, now: datetime, batch_size: int, lease: timedelta) 
     lease_until = now + lease
     with SqlUnitOfWork(engine, write=True) as uow:
         rows = uow.connection.execute(
-            select(outbox.c.id, outbox.c.topic, outbox.c.aggregate_id, outbox.c.attempts)
+            select(
+                outbox.c.id,
+                outbox.c.topic,
+                outbox.c.aggregate_id,
+                outbox.c.payload,
+                outbox.c.attempts,
+            )
             .where(
                 outbox.c.state == "pending",
                 outbox.c.next_attempt_at <= now,
@@ -197,6 +207,7 @@ def _claim(engine: Engine, *, now: datetime, batch_size: int, lease: timedelta) 
             id=int(row.id),
             topic=row.topic,
             aggregate_id=row.aggregate_id,
+            payload=row.payload,
             attempts=int(row.attempts) + 1,
             lease_until=lease_until,
         )
@@ -237,13 +248,11 @@ def _deliver(
 def _post(
     client: MisClient, claim: _Claim, facts: PaymentFacts, *, timeout_s: float | None
 ) -> _Outcome:
+    posting = _written_posting(claim.payload, facts)
     if claim.attempts > 1:
         found = client.find_posting(facts.txn_id, timeout_s=timeout_s)
         if found is not None:
-            if (found.account_no, found.amount_fen) != (
-                facts.posting.account_no,
-                facts.posting.amount_fen,
-            ):
+            if (found.account_no, found.amount_fen) != (posting.account_no, posting.amount_fen):
                 return _Outcome(
                     kind="dead",
                     code="posting_differs",
@@ -255,8 +264,24 @@ def _post(
                     payment=facts,
                 )
             return _Outcome(kind="sent", mis_state="posted", payment=facts)
-    client.post_payment(facts.posting, timeout_s=timeout_s)
+    client.post_payment(posting, timeout_s=timeout_s)
     return _Outcome(kind="sent", mis_state="posted", payment=facts)
+
+
+def _written_posting(payload: str, facts: PaymentFacts) -> PostingRequest:
+    """The posting as the payment's transaction wrote it in the outbox row, when the row holds a
+    whole posting of this payment; else the posting rebuilt from the payment."""
+    try:
+        written = PostingRequest.model_validate_json(payload)
+    except ValidationError:
+        return facts.posting
+    if (written.payment_id, written.account_no, written.amount_fen) != (
+        facts.txn_id,
+        facts.posting.account_no,
+        facts.posting.amount_fen,
+    ):
+        return facts.posting
+    return written
 
 
 def _undo(
