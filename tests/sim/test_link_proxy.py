@@ -15,7 +15,7 @@ import pytest
 from gridpos.sim.link import CutKind, LinkProfile, PartitionMode, RunningLink, chance_decision
 
 from .conftest import ONE_WAY_MS, QUICK, MakeLink
-from .upstream import EchoServer, Upstream, client, get, raw_request, read_until_closed
+from .upstream import EchoServer, Upstream, client, get, raw_request, read_until_closed, refused
 
 ONE_WAY = ONE_WAY_MS / 1000
 SLACK = 0.06  # a loaded shared machine: allowed lateness, never earliness
@@ -29,17 +29,6 @@ def _timed_get(conn: http.client.HTTPConnection, path: str) -> float:
 
 def _connect(address: tuple[str, int]) -> socket.socket:
     return socket.create_connection(address, timeout=3)
-
-
-def _refused(address: tuple[str, int]) -> bool:
-    """Whether a new connection with a request on it is reset, whenever the reset is noticed."""
-    try:
-        sock = _connect(address)
-        sock.sendall(raw_request("GET", "/refused?"))
-        received, how = read_until_closed(sock, timeout=1)
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    return (received, how) == (b"", "reset")
 
 
 def _read_answer(sock: socket.socket, ending: bytes) -> bytes:
@@ -314,7 +303,7 @@ def test_pulling_the_plug_refuses_new_connections_and_silences_open_ones(
     link.partition(True)
     open_sock.sendall(raw_request("GET", "/during-open"))
     assert read_until_closed(open_sock, timeout=0.4) == (b"", "timeout")
-    assert _refused(link.address)
+    assert refused(link.address)
     link.partition(False)
     conn = client(link.address)
     assert get(conn, "/after") == b"ok /after"
@@ -424,7 +413,7 @@ def test_an_unreachable_server_resets_the_client(upstream: Upstream) -> None:
     closed_port = spare.getsockname()[1]
     spare.close()
     with RunningLink(upstream=("127.0.0.1", closed_port), profile=QUICK, seed=1) as link:
-        assert _refused(link.address)
+        assert refused(link.address)
         assert link.stats().connections_refused == 1
 
 
@@ -435,3 +424,16 @@ def test_cut_kinds_are_all_covered() -> None:
         "cut_mid_answer",
         "black_hole",
     }
+
+
+def test_a_stall_longer_than_the_idle_limit_does_not_close_the_connection(
+    make_link: MakeLink,
+) -> None:
+    link = make_link(
+        profile=replace(QUICK, one_way_ms=2),
+        idle_timeout_s=0.2,
+        script=[{"request": 1, "stall_s": 0.5, "stall_on": "request"}],
+    )
+    conn = client(link.address)
+    assert _timed_get(conn, "/held") >= 0.5
+    assert link.stats().connections[0].ended_by is None

@@ -174,6 +174,18 @@ def raw_request(method: str, path: str, body: bytes = b"") -> bytes:
     return head.encode("ascii") + b"\r\n" + body
 
 
+def refused(address: tuple[str, int]) -> bool:
+    """Whether a new connection with a request on it is reset, whenever the reset is noticed
+    (at connect, at send or at receive: on loopback the reset can beat any of them)."""
+    try:
+        sock = socket.create_connection(address, timeout=3)
+        sock.sendall(raw_request("GET", "/refused"))
+        received, how = read_until_closed(sock, timeout=1)
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    return (received, how) == (b"", "reset")
+
+
 def read_until_closed(sock: socket.socket, *, timeout: float) -> tuple[bytes, str]:
     """Everything the socket yields, and how it ended: ``eof``, ``reset`` or ``timeout``."""
     sock.settimeout(timeout)

@@ -174,7 +174,9 @@ class LinkConnection:
     async def _watch_idle(self) -> None:
         limit = self._link.idle_timeout_s
         while True:
-            idle_for = self._link.now() - self._last_activity
+            # bytes held back by latency or a stall are not idleness
+            idle_since = max(self._last_activity, self._up.busy_until, self._down.busy_until)
+            idle_for = self._link.now() - idle_since
             if idle_for >= limit:
                 self.close_now(closing=Closing.FIN, reason="idle")
                 return

@@ -4,6 +4,7 @@ second loopback port so a test or the fleet can script a ``gridpos link`` proces
 Endpoint (JSON in and out, one request per connection):
 
 - ``GET /stats`` — the counters (:class:`~gridpos.sim.link.stats.StatsSnapshot`);
+  ``GET /stats?detail=0`` — the totals only, without each exchange and connection;
 - ``GET /control`` — the settings in force;
 - ``POST /control`` — change them: ``{"profile": "mountain" | {...}, "script": {...} | [...] |
   null, "seed": 7, "partition": true, "partition_mode": "black_hole" | "reset" | "fin",
@@ -120,7 +121,7 @@ async def _answer(proxy: LinkProxy, reader: asyncio.StreamReader) -> tuple[int, 
     parts = lines[0].split(" ")
     if len(parts) != 3:
         return 400, _error("link_control_invalid", "request", "请求行无效", "bad request line")
-    method, target = parts[0], parts[1].split("?", 1)[0]
+    method, (target, _, query) = parts[0], parts[1].partition("?")
     length = 0
     for line in lines[1:]:
         name, _, value = line.partition(":")
@@ -137,7 +138,10 @@ async def _answer(proxy: LinkProxy, reader: asyncio.StreamReader) -> tuple[int, 
     if target == "/stats":
         if method != "GET":
             return 405, _error("link_method", "method", "只支持 GET", "only GET")
-        return 200, proxy.snapshot().as_dict()
+        totals = proxy.snapshot().as_dict()
+        if "detail=0" in query.split("&") or "detail=false" in query.split("&"):
+            del totals["exchanges"], totals["connections"]
+        return 200, totals
     if target != "/control":
         return 404, _error("link_not_found", "path", "没有这个地址", "no such path")
     if method == "GET":

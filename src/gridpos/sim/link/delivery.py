@@ -74,6 +74,11 @@ class PacedQueue:
         at = self._pacer.schedule(now=now, sizes=[0], shape=shape_of(profile))[-1]
         self._queue.put_nowait(Delivery(at=at, eof=closing is None, closing=closing))
 
+    @property
+    def busy_until(self) -> float:
+        """When the last delivery queued so far is due (held bytes keep a connection busy)."""
+        return self._pacer.last_arrival
+
     def clear(self) -> None:
         while not self._queue.empty():
             self._queue.get_nowait()

@@ -35,6 +35,11 @@ class DirectionPacer:
         self._line_free_at = 0.0
         self._last_arrival = 0.0
 
+    @property
+    def last_arrival(self) -> float:
+        """When the last chunk scheduled so far arrives."""
+        return self._last_arrival
+
     def hold(self, *, until: float) -> None:
         """Nothing sent from now on leaves before ``until`` (a stall, or TCP's handshake)."""
         self._line_free_at = max(self._line_free_at, until)
