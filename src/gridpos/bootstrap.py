@@ -11,11 +11,13 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from gridpos.adapters.db.engine import create_engine_for
+from gridpos.application.console import ConsoleServices
 from gridpos.application.context import Services
 from gridpos.application.parameters import ParameterCache
 from gridpos.application.ports import AccountRefresher, Clock, ReplicaOnly
 from gridpos.application.terminals.directory import TerminalDirectory
 from gridpos.domain.penalty import default_penalty_rules
+from gridpos.interfaces.console import ConsoleConfig, console_routes
 from gridpos.interfaces.http.app import create_app
 from gridpos.interfaces.http.logs import configure_logging
 from gridpos.settings import Settings
@@ -65,7 +67,11 @@ def build_services(
 def app_from_env() -> Starlette:
     """The server's ASGI app from the environment (what each ``gridpos serve`` worker runs)."""
     configure_logging(os.environ.get("GRIDPOS_LOG_LEVEL", "info"))
-    return create_app(build_services(Settings.from_env()))
+    services = build_services(Settings.from_env())
+    console = ConsoleServices(
+        engine=services.engine, clock=services.clock, passwords=services.passwords
+    )
+    return create_app(services, extra_routes=console_routes(console, ConsoleConfig.from_env()))
 
 
 def start_background_worker(settings: Settings) -> Callable[[], None] | None:
