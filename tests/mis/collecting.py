@@ -32,7 +32,13 @@ from gridpos.adapters.db.tables import (
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.mis_messages import read_payment
 from gridpos.domain.allocation import OpenReceivable, allocate
-from gridpos.domain.ledger import EventKind, payment_posting, topup_posting, undo_posting
+from gridpos.domain.ledger import (
+    EventKind,
+    commission_posting,
+    payment_posting,
+    topup_posting,
+    undo_posting,
+)
 
 _nonce = itertools.count(1)
 
@@ -139,9 +145,10 @@ def collect(
     business_date: date,
     at: datetime | None = None,
     aggregate: str = "id",
+    commission: int = 0,
 ) -> int:
     """A confirmed payment of ``cash`` over the customer's open receivables (oldest first),
-    with its ``mis.post`` outbox row; the payment's id."""
+    with the agent's ``commission`` on it and its ``mis.post`` outbox row; the payment's id."""
     at = at or datetime(business_date.year, business_date.month, business_date.day, 2, tzinfo=UTC)
     serial = next(_nonce)
     txn_id = f"{collector.terminal_no}-{serial}-{serial:08x}"
@@ -220,6 +227,14 @@ def collect(
             payment_id=payment_id,
             agent_id=collector.agent_id,
         )
+        if commission:
+            uow.ledger.record(
+                commission_posting(agent_id=collector.agent_id, amount=commission),
+                business_date=business_date,
+                recorded_at=at,
+                payment_id=payment_id,
+                agent_id=collector.agent_id,
+            )
         if aggregate == "txn":
             # as the pay use case writes it: the whole posting, named by the transaction id
             facts = read_payment(conn, payment_id)
@@ -245,19 +260,22 @@ def undo(
     state = {"reversal": "reversed", "void": "voided", "cancellation": "cancelled"}[kind.value]
     with SqlUnitOfWork(engine, write=True) as uow:
         conn = uow.connection
-        original = conn.execute(
+        originals = conn.execute(
             select(ledger_transactions.c.id).where(
                 ledger_transactions.c.payment_id == payment_id,
-                ledger_transactions.c.kind == EventKind.PAYMENT.value,
+                ledger_transactions.c.kind.in_(
+                    [EventKind.PAYMENT.value, EventKind.COMMISSION.value]
+                ),
             )
-        ).scalar_one()
-        uow.ledger.record(
-            undo_posting(uow.ledger.posting(original), kind=kind),
-            business_date=business_date,
-            recorded_at=at,
-            payment_id=payment_id,
-            agent_id=collector.agent_id,
-        )
+        ).scalars()
+        for original in list(originals):  # the payment and its commission
+            uow.ledger.record(
+                undo_posting(uow.ledger.posting(original), kind=kind),
+                business_date=business_date,
+                recorded_at=at,
+                payment_id=payment_id,
+                agent_id=collector.agent_id,
+            )
         conn.execute(update(payments).where(payments.c.id == payment_id).values(state=state))
         _insert(
             conn,

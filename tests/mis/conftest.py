@@ -20,6 +20,7 @@ from gridpos.application.organisation_import import import_organisation
 from .collecting import Collector, seed_collector
 from .county import add_worked_customers, bill
 from .harness import RunningMis, start_mis
+from .places import Place
 
 BILLING_DAY = date(2026, 4, 10)
 
@@ -67,3 +68,9 @@ def county(server_engine: Engine, mis: RunningMis, mis_client: MisClient) -> Cou
         server_engine, station_code="34082801", float_fen=1_000_000, at=mis.clock.now()
     )
     return County(mis=mis, client=mis_client, engine=server_engine, collector=collector)
+
+
+@pytest.fixture
+def place(server_engine: Engine) -> Place:
+    """A county in the server's database alone, with one collection point (see ``places``)."""
+    return Place(server_engine)
