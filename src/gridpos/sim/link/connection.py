@@ -17,7 +17,6 @@ from typing import Protocol
 
 from gridpos.sim.link.cuts import Closing, CutKind, PartitionMode, StallOn
 from gridpos.sim.link.delivery import (
-    Delivery,
     PacedQueue,
     read_chunk,
     reset_transport,
@@ -379,7 +378,14 @@ class LinkConnection:
                     return
                 continue
             # counted when handed to the socket, before the peer can read it
-            self._count(delivery, towards_client=towards_client)
+            self._link.stats.delivered(
+                self.record,
+                delivery.exchange,
+                size=len(delivery.data),
+                completes=delivery.completes,
+                down=towards_client,
+                now=self._link.now(),
+            )
             if not await write_chunk(writer, delivery.data, timeout=self._link.write_timeout_s):
                 self.close_now(closing=Closing.RESET, reason="error")
                 return
@@ -393,25 +399,3 @@ class LinkConnection:
         elif self._upstream_writer.can_write_eof():
             with contextlib.suppress(OSError):
                 self._upstream_writer.write_eof()
-
-    def _count(self, delivery: Delivery, *, towards_client: bool) -> None:
-        size = len(delivery.data)
-        stats = self._link.stats
-        exchange = delivery.exchange
-        if towards_client:
-            self.record.bytes_down += size
-            stats.bytes_down += size
-            if exchange is not None:
-                exchange.answer_bytes += size
-                if delivery.completes:
-                    exchange.answered = True
-                    exchange.answered_s = stats.since_start(self._link.now())
-                    stats.answers_delivered += 1
-            return
-        self.record.bytes_up += size
-        stats.bytes_up += size
-        if exchange is not None:
-            exchange.request_bytes += size
-            if delivery.completes:
-                exchange.request_delivered = True
-                stats.requests_delivered += 1

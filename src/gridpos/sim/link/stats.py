@@ -128,6 +128,36 @@ class LinkStats:
         while len(self.exchanges) > self.keep:
             self.exchanges.popleft()
 
+    def delivered(
+        self,
+        connection: ConnectionRecord,
+        exchange: ExchangeRecord | None,
+        *,
+        size: int,
+        completes: bool,
+        down: bool,
+        now: float,
+    ) -> None:
+        """Count ``size`` bytes handed to the server (up) or the client (``down``); ``completes``
+        when they are the last of the exchange's request or answer."""
+        if down:
+            connection.bytes_down += size
+            self.bytes_down += size
+            if exchange is not None:
+                exchange.answer_bytes += size
+                if completes:
+                    exchange.answered = True
+                    exchange.answered_s = self.since_start(now)
+                    self.answers_delivered += 1
+            return
+        connection.bytes_up += size
+        self.bytes_up += size
+        if exchange is not None:
+            exchange.request_bytes += size
+            if completes:
+                exchange.request_delivered = True
+                self.requests_delivered += 1
+
     def connection_closed(self, record: ConnectionRecord) -> None:
         self.open_connections.pop(record.id, None)
         self.closed_connections.append(record)
