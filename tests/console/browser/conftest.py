@@ -157,3 +157,12 @@ def sign_in(page: Page, served: Served, who: str, password: str = PASSWORD) -> N
     page.fill("input[name=account]", account)
     page.fill("input[name=password]", password)
     page.click("form.card button[type=submit]")
+
+
+@pytest.fixture
+def browser_context_en(browser: Browser) -> Iterator[Page]:
+    """A page in a browser that asks for English (Accept-Language en-US)."""
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
