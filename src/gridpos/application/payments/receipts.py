@@ -21,7 +21,7 @@ from gridpos.protocol.codec import decode, encode
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.fields import WireCategory, WirePaymentState
 from gridpos.protocol.messages import WireRequest
-from gridpos.protocol.terminal.payments import PayAnswer, ReceiptLine, parse_txn_id
+from gridpos.protocol.terminal.payments import PayAnswer, ReceiptLine
 
 
 def request_hash(request: WireRequest) -> str:
@@ -29,12 +29,17 @@ def request_hash(request: WireRequest) -> str:
     return hashlib.sha256(encode(request)).hexdigest()
 
 
+def terminal_of(txn_id: str) -> str:
+    """The terminal number a (validated) transaction id names: its first part."""
+    return txn_id.split("-", 1)[0]
+
+
 def require_own_txn(txn_id: str, terminal: TerminalIdentity, *, field: str = "txn") -> None:
     """Refuse a transaction id that does not name the signing terminal.
 
     Raises :class:`RefusalError` ``invalid_field`` naming ``field``.
     """
-    if parse_txn_id(txn_id).terminal_no != terminal.terminal_no:
+    if terminal_of(txn_id) != terminal.terminal_no:
         raise RefusalError(
             ErrorCode.INVALID_FIELD,
             field=field,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridpos.application.context import Services
-from gridpos.application.payments.receipts import stored_receipt
+from gridpos.application.payments.receipts import stored_receipt, terminal_of
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.authentication import SignedRequest, claim
 from gridpos.application.terminals.day import require_day
@@ -14,7 +14,6 @@ from gridpos.protocol.terminal.payments import (
     PaymentStatusQuery,
     ReprintAnswer,
     ReprintQuery,
-    parse_txn_id,
 )
 
 
@@ -30,7 +29,7 @@ def payment_status(
     terminal = signed.terminal
     with services.writing() as uow:
         claim(uow, signed, services)
-        if parse_txn_id(query.txn_id).terminal_no != terminal.terminal_no:
+        if terminal_of(query.txn_id) != terminal.terminal_no:
             raise RefusalError(ErrorCode.PAYMENT_NOT_FOUND, details={"txn": query.txn_id})
         payment = uow.payments.find(terminal.id, query.txn_id)
         if payment is not None:

@@ -14,6 +14,7 @@ from gridpos.adapters.db.agent_store import OperatorRecord
 from gridpos.adapters.db.payment_store import PaymentRecord
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.context import Services
+from gridpos.application.payments.receipts import terminal_of
 from gridpos.application.payments.recording import MIS_REVERSE_TOPIC
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.authentication import SignedRequest, claim
@@ -27,14 +28,13 @@ from gridpos.protocol.terminal.payments import (
     ReverseRequest,
     UndoAnswer,
     VoidRequest,
-    parse_txn_id,
 )
 
 SUPERVISOR_ROLES = ("station_head", "station_staff", "admin")
 
 
 def _own_payment(txn_id: str, terminal: TerminalIdentity) -> None:
-    if parse_txn_id(txn_id).terminal_no != terminal.terminal_no:
+    if terminal_of(txn_id) != terminal.terminal_no:
         raise RefusalError(ErrorCode.REVERSAL_OTHER_TERMINAL, details={"txn": txn_id})
 
 
