@@ -23,8 +23,10 @@ first) asks the MIS first whether it already has the posting, so even an MIS tha
 would get the payment once. An undo waits until its payment's post has been delivered, asks the MIS
 for the posting (its serial and state) and is a no-op when it is already undone.
 
-**Failure.** Unreachable, timed out, 5xx, unreadable answers: retried after an exponential backoff
-(``RetryPolicy``) with jitter passed in, and moved to ``dead`` after ``max_attempts``. A refusal is
+**Failure.** The MIS out of reach (no connection, 5xx, a key it refuses) stops the batch and
+counts no attempt: an outage only grows the backlog, and the caller waits before trying again. A
+timeout or an unreadable answer counts the row's attempt and is retried after an exponential
+backoff (``RetryPolicy``) with jitter passed in; ``dead`` after ``max_attempts``. A refusal is
 permanent and goes straight to ``dead`` — unless an older row of the same customer is still
 undelivered and the refusal may only be its consequence (a credit not yet there, an older bill
 still open): then it is retried. ``last_error`` always says why. ``payments.mis_state`` follows:
@@ -43,7 +45,7 @@ from sqlalchemy import Engine, and_, func, select, update
 
 from gridpos.adapters.db.tables import outbox, payments
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
-from gridpos.adapters.mis import MisClient, MisError, MisRefusedError
+from gridpos.adapters.mis import MisClient, MisError, MisRefusedError, MisUnreachableError
 from gridpos.application.mis_messages import PaymentFacts, payment_ids_of, read_payment
 from gridpos.application.mis_replica import recompute_principal
 from gridpos.application.ports import Clock
@@ -77,9 +79,9 @@ class RetryPolicy:
     """Exponential backoff: ``base × 2^(attempt−1)`` capped at ``cap``, the second half of the
     window jittered; dead after ``max_attempts`` attempts."""
 
-    max_attempts: int = 12
+    max_attempts: int = 30
     base: timedelta = timedelta(seconds=2)
-    cap: timedelta = timedelta(minutes=10)
+    cap: timedelta = timedelta(minutes=15)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.base <= timedelta(0) or self.cap < self.base:
@@ -101,8 +103,10 @@ class DeliveryReport:
     retried: int = 0
     dead: int = 0
     deferred: int = 0  # undos waiting for their post
+    released: int = 0  # not tried (the MIS out of reach, or asked to stop), no attempt counted
     lost: int = 0  # rows whose lease ran out before their outcome was written
     errors: tuple[tuple[int, str], ...] = field(default=())  # (outbox id, code) of failures
+    mis_unavailable: bool = False  # the batch stopped because the MIS was out of reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,8 @@ class _Claim:
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    kind: str  # sent / retry / dead / defer
+    kind: str  # sent / retry / dead / defer / release
+    mis_wide: bool = False  # the failure is the MIS's, not the row's: stop the batch
     error: str | None = None
     code: str | None = None
     mis_state: str | None = None
@@ -134,8 +139,16 @@ def deliver_due(
     batch_size: int = 50,
     policy: RetryPolicy | None = None,
     timeout_s: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
     """Claim up to ``batch_size`` due rows and deliver each to the MIS (see the module docstring).
+
+    When the MIS is out of reach (no connection, 5xx, a key it refuses) or too slow (a timeout),
+    the batch stops there: the rows not tried are released as they were, and the report says
+    ``mis_unavailable`` so the caller can wait before the next batch. A timed-out row counts the
+    attempt (a row that always times out must not block the outbox for ever); the other cases
+    count none, so an outage of any length loses nothing. ``should_stop`` is asked before each row;
+    when it says so, the rows not tried are released too.
 
     Never raises for the MIS: every failure is recorded on its row. Raises
     :class:`~gridpos.adapters.db.DatabaseUnreachableError` when the database cannot be reached,
@@ -147,10 +160,15 @@ def deliver_due(
     call_timeout = client.timeout_s if timeout_s is None else timeout_s
     lease = timedelta(seconds=call_timeout * _CALLS_PER_ROW * batch_size) + _LEASE_MARGIN
     claims = _claim(engine, now=clock.now(), batch_size=batch_size, lease=lease)
-    counts = {"sent": 0, "retry": 0, "dead": 0, "defer": 0, "lost": 0}
+    counts = {"sent": 0, "retry": 0, "dead": 0, "defer": 0, "release": 0, "lost": 0}
     errors: list[tuple[int, str]] = []
+    unavailable = False
     for claim in claims:
-        outcome = _deliver(engine, client, claim, clock=clock, timeout_s=timeout_s)
+        if unavailable or (should_stop is not None and should_stop()):
+            outcome = _Outcome(kind="release")
+        else:
+            outcome = _deliver(engine, client, claim, clock=clock, timeout_s=timeout_s)
+            unavailable = outcome.mis_wide
         if outcome.kind == "retry" and claim.attempts >= policy.max_attempts:
             outcome = _Outcome(
                 kind="dead",
@@ -169,8 +187,10 @@ def deliver_due(
         retried=counts["retry"],
         dead=counts["dead"],
         deferred=counts["defer"],
+        released=counts["release"],
         lost=counts["lost"],
         errors=tuple(errors),
+        mis_unavailable=unavailable,
     )
 
 
@@ -234,13 +254,19 @@ def _deliver(
             return _post(client, claim, facts, timeout_s=timeout_s)
         return _undo(client, claim, facts, post_state, clock=clock, timeout_s=timeout_s)
     except MisRefusedError as exc:
-        if exc.transient or (
-            exc.mis_code in ORDER_SENSITIVE and _older_undelivered(engine, claim, facts)
-        ):
+        if exc.transient:  # a key or a rate the MIS refuses: every row would fail alike
+            return _Outcome(kind="release", mis_wide=True, code=exc.mis_code, error=str(exc))
+        if exc.mis_code in ORDER_SENSITIVE and _older_undelivered(engine, claim, facts):
             return _Outcome(kind="retry", code=exc.mis_code, error=str(exc), payment=facts)
         return _Outcome(
             kind="dead", code=exc.mis_code, error=str(exc), mis_state="failed", payment=facts
         )
+    except MisUnreachableError as exc:
+        if exc.code == "mis_timeout":  # counted: a row that always times out must end
+            return _Outcome(
+                kind="retry", mis_wide=True, code=exc.code, error=str(exc), payment=facts
+            )
+        return _Outcome(kind="release", mis_wide=True, code=exc.code, error=str(exc))
     except MisError as exc:
         return _Outcome(kind="retry", code=exc.code, error=str(exc), payment=facts)
 
@@ -388,6 +414,10 @@ def _record(
         values = {"state": "dead", "last_error": _clip(outcome.error)}
     elif outcome.kind == "defer":
         values = {"next_attempt_at": outcome.defer_until, "attempts": outbox.c.attempts - 1}
+    elif outcome.kind == "release":  # not counted, due again at once
+        values = {"next_attempt_at": now, "attempts": outbox.c.attempts - 1}
+        if outcome.error is not None:
+            values["last_error"] = _clip(outcome.error)
     else:
         delay = policy.delay(claim.attempts, jitter())
         values = {"next_attempt_at": now + delay, "last_error": _clip(outcome.error)}
