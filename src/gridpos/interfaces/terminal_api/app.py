@@ -189,9 +189,11 @@ class _Handler:
                 structlog.contextvars.bind_contextvars(txn_id=txn_id)
             return OPERATIONS[route.name](services, signed, message)
         except (ProtocolError, DomainError) as exc:
-            code = exc.code
-            if code not in _SIGNING_CODES:
-                keep_counter(services, signed)
+            if exc.code not in _SIGNING_CODES:
+                try:
+                    keep_counter(services, signed)
+                except Exception:  # the refusal stands; the counter is kept next time
+                    _log.exception("counter_not_kept")
             raise
 
 
