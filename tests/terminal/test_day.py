@@ -1,0 +1,130 @@
+"""Enrolment, sign-in and sign-out, the heartbeat, a restart mid-day, background forwarding."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from gridpos.domain.payment_state import PaymentState
+from gridpos.protocol.terminal.routes import PAY, SIGN_OUT
+from gridpos.terminal import NoAnswerError, ServerRefusalError, Terminal, TerminalRefusalError
+from gridpos.terminal.journal import EventKind
+
+from .conftest import TerminalFactory
+from .fakes import ENROLMENT_CODE, TERMINAL_NO, FakeServer
+
+
+def test_enrolment_keeps_the_key_outside_the_journal_rows(
+    open_terminal: TerminalFactory, server: FakeServer
+) -> None:
+    terminal = open_terminal()
+    with pytest.raises(TerminalRefusalError) as before:
+        terminal.query_account("0012345678")
+    assert before.value.code == "not_enrolled"
+    identity = terminal.enrol(ENROLMENT_CODE)
+    assert identity.terminal_no == TERMINAL_NO
+    assert identity.collection_point == "天堂镇代收点"
+    (row,) = terminal.journal.rows(kind=EventKind.ENROLLED)
+    assert row.body == {"term": TERMINAL_NO, "pt": "天堂镇代收点", "sn": "GP-DEVICE-0001"}
+    assert all("key" not in r.body for r in terminal.journal.rows())
+    with pytest.raises(TerminalRefusalError) as again:
+        terminal.enrol(ENROLMENT_CODE)
+    assert again.value.code == "already_enrolled"
+    terminal.close()
+    assert open_terminal().identity == identity
+
+
+@pytest.mark.parametrize("code", ["12345", "12345678901a", ""])
+def test_a_malformed_enrolment_code_is_refused_at_once(
+    open_terminal: TerminalFactory, server: FakeServer, code: str
+) -> None:
+    with pytest.raises(TerminalRefusalError) as refused:
+        open_terminal().enrol(code)
+    assert refused.value.code == "enrolment_code_format"
+    assert server.log == []
+
+
+def test_a_wrong_code_is_refused_in_the_servers_words(open_terminal: TerminalFactory) -> None:
+    with pytest.raises(ServerRefusalError) as refused:
+        open_terminal().enrol("999999999999")
+    assert (refused.value.code, refused.value.message_zh) == (
+        "enrolment_code_invalid",
+        "开通码错误",
+    )
+
+
+def test_sign_in_refusals_come_as_the_server_words_them(open_terminal: TerminalFactory) -> None:
+    terminal = open_terminal()
+    terminal.enrol(ENROLMENT_CODE)
+    with pytest.raises(ServerRefusalError) as refused:
+        terminal.sign_in(agent_account="a01", password="nope", organisation_code="340828")
+    assert (refused.value.code, refused.value.message_zh) == ("password_wrong", "密码错误")
+    assert refused.value.details == {"attempts_left": 4}
+    assert terminal.session is None
+
+
+def test_the_business_day_comes_from_the_server_not_the_clock(
+    open_terminal: TerminalFactory, server: FakeServer
+) -> None:
+    server.business_date = date(2024, 6, 14)
+    server.server_offset = timedelta(days=-1, hours=3)  # the terminal clock is a day ahead
+    terminal = open_terminal()
+    terminal.enrol(ENROLMENT_CODE)
+    session = terminal.sign_in(agent_account="a01", password="secret", organisation_code="340828")
+    assert str(session.business_date) == "2024-06-14"
+    outcome = terminal.pay(terminal.query_account("0012345679"), 11306)
+    assert outcome.confirmed
+    record = terminal.journal.txn(outcome.txn_id)
+    assert record is not None
+    assert str(record.business_date) == "2024-06-14"
+    assert record.cash_time == server.now()  # stamped with the server's time
+
+
+def test_a_restart_mid_day_keeps_the_session_and_the_serial(
+    terminal: Terminal, open_terminal: TerminalFactory
+) -> None:
+    first = terminal.pay(terminal.query_account("0012345678"), 12587)
+    terminal.close()
+    again = open_terminal()
+    assert again.session is not None
+    assert again.session.batch_no == 1
+    second = again.pay(again.query_account("0012345679"), 11306)
+    assert (first.trace_no, second.trace_no) == (1, 2)
+
+
+def test_sign_out_ends_the_day(terminal: Terminal, server: FakeServer) -> None:
+    answer = terminal.sign_out()
+    assert answer.float_available == server.float_available
+    assert terminal.session is None
+    with pytest.raises(TerminalRefusalError) as refused:
+        terminal.query_account("0012345678")
+    assert refused.value.code == "not_signed_in"
+    assert refused.value.message_zh == "终端未签到，请先签到"
+
+
+def test_sign_out_without_answer_keeps_the_session(terminal: Terminal, server: FakeServer) -> None:
+    server.fail(SIGN_OUT, "drop")
+    with pytest.raises(NoAnswerError):
+        terminal.sign_out()
+    assert terminal.session is not None
+
+
+def test_the_heartbeat_tells_the_queue_depth(terminal: Terminal, server: FakeServer) -> None:
+    server.fail(PAY, "drop")
+    terminal.pay(terminal.query_account("0012345678"), 12587)
+    answer = terminal.heartbeat()
+    assert answer.signed_in
+    assert terminal.waiting_count() == 1
+
+
+def test_background_forwarding_resolves_what_waits(terminal: Terminal, server: FakeServer) -> None:
+    server.fail(PAY, "lose_answer")
+    outcome = terminal.pay(terminal.query_account("0012345678"), 12587)
+    terminal.start_forwarding(interval_s=0.01)
+    deadline = time.monotonic() + 5
+    while terminal.waiting_count() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    terminal.stop_forwarding()
+    assert terminal.payment(outcome.txn_id).state is PaymentState.CONFIRMED
