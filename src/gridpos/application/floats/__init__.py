@@ -1,6 +1,8 @@
 """Use cases of the agents' floats, for the console and the terminal API.
 
-- top-ups under maker-checker: :func:`request_topup`, :func:`approve_topup`, :func:`reject_topup`;
+- top-ups under maker-checker: :func:`request_topup`, :func:`approve_topup`, :func:`reject_topup`
+  (and :func:`record_topup_request` / :func:`record_topup_decision` inside a caller's unit of
+  work);
 - holds for offline collection: :func:`place_hold`, :func:`release_hold`, and
   :func:`record_hold` / :func:`record_hold_release` inside a caller's unit of work;
 - the agent's float statement: :func:`float_statement`.
@@ -26,6 +28,8 @@ from gridpos.application.floats.topups import (
     MAKER_ROLES,
     TopupRecord,
     approve_topup,
+    record_topup_decision,
+    record_topup_request,
     reject_topup,
     request_topup,
 )
@@ -45,6 +49,8 @@ __all__ = [
     "place_hold",
     "record_hold",
     "record_hold_release",
+    "record_topup_decision",
+    "record_topup_request",
     "reject_topup",
     "release_hold",
     "request_topup",

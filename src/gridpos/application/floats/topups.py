@@ -10,7 +10,7 @@ requester (``ck_float_topups_decided_by_not_requester``); that refusal comes bac
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import Engine, insert, select, update
@@ -56,31 +56,51 @@ def request_topup(
     ``agent_unknown``, ``operator_unknown``, ``operator_not_allowed``, ``out_of_scope``.
     """
     check_amount(amount)
-    now = clock.now()
     with SqlUnitOfWork(engine, write=True) as uow:
-        account = operator_over_agent(uow, requested_by, agent_id, roles=MAKER_ROLES)
-        topup_id = uow.connection.execute(
-            insert(float_topups)
-            .values(
-                agent_id=agent_id,
-                amount=amount,
-                state="requested",
-                requested_by=requested_by,
-                requested_at=now,
-                note=note.strip()[:500],
-            )
-            .returning(float_topups.c.id)
-        ).scalar_one()
-        uow.audit.append(
-            occurred_at=now,
-            actor=account,
-            action="float_topup.request",
-            subject=f"agent:{agent_id}",
-            details={"topup_id": int(topup_id), "amount": amount},
-        )
-        record = _topup(uow, int(topup_id))
+        record = record_topup_request(
+            uow, agent_id=agent_id, amount=amount, requested_by=requested_by, now=clock.now(),
+            note=note,
+        )  # fmt: skip
         uow.commit()
     return record
+
+
+def record_topup_request(
+    uow: SqlUnitOfWork,
+    *,
+    agent_id: int,
+    amount: int,
+    requested_by: int,
+    now: datetime,
+    note: str = "",
+) -> TopupRecord:
+    """:func:`request_topup` inside a caller's unit of work (not committed), for a caller that
+    writes something else in the same transaction (the console's one-time form token).
+
+    Raises :class:`FloatError` as :func:`request_topup` does.
+    """
+    check_amount(amount)
+    account = operator_over_agent(uow, requested_by, agent_id, roles=MAKER_ROLES)
+    topup_id = uow.connection.execute(
+        insert(float_topups)
+        .values(
+            agent_id=agent_id,
+            amount=amount,
+            state="requested",
+            requested_by=requested_by,
+            requested_at=now,
+            note=note.strip()[:500],
+        )
+        .returning(float_topups.c.id)
+    ).scalar_one()
+    uow.audit.append(
+        occurred_at=now,
+        actor=account,
+        action="float_topup.request",
+        subject=f"agent:{agent_id}",
+        details={"topup_id": int(topup_id), "amount": amount},
+    )
+    return _topup(uow, int(topup_id))
 
 
 def approve_topup(
@@ -121,54 +141,75 @@ def _decide(
     clock: Clock,
     reason: str,
 ) -> TopupRecord:
-    now = clock.now()
     with SqlUnitOfWork(engine, write=True) as uow:
-        current = _topup(uow, topup_id, lock=True)
-        account = operator_over_agent(uow, decided_by, current.agent_id, roles=CHECKER_ROLES)
-        if current.state != "requested":
-            raise FloatError(
-                code="topup_already_decided",
-                field="topup_id",
-                message_zh=f"充值申请 {topup_id} 已处理（{current.state}）",
-                message_en=f"top-up {topup_id} was already decided ({current.state})",
-                details={"topup_id": topup_id, "state": current.state},
-            )
-        state = "approved" if approve else "rejected"
-        try:
-            with uow.connection.begin_nested():
-                uow.connection.execute(
-                    update(float_topups)
-                    .where(float_topups.c.id == topup_id)
-                    .values(state=state, decided_by=decided_by, decided_at=now)
-                )
-        except IntegrityError as exc:
-            if _SELF_APPROVAL_CHECK not in str(exc.orig):
-                raise
-            raise FloatError(
-                code="topup_self_approval",
-                field="decided_by",
-                message_zh="充值申请须由申请人以外的另一人审批",
-                message_en="a top-up must be decided by someone other than its requester",
-                details={"topup_id": topup_id, "operator_id": decided_by},
-            ) from exc
-        transaction_id = None
-        if approve and business_date is not None:
-            transaction_id = uow.ledger.record(
-                topup_posting(agent_id=current.agent_id, amount=current.amount),
-                business_date=business_date,
-                recorded_at=now,
-                agent_id=current.agent_id,
-                memo=f"float_topup:{topup_id}",
-            )
-        uow.audit.append(
-            occurred_at=now,
-            actor=account,
-            action=f"float_topup.{'approve' if approve else 'reject'}",
-            subject=f"agent:{current.agent_id}",
-            details={"topup_id": topup_id, "amount": current.amount, "reason": reason[:200]},
-        )
-        record = _topup(uow, topup_id)
+        record = record_topup_decision(
+            uow, topup_id=topup_id, decided_by=decided_by, approve=approve,
+            business_date=business_date, now=clock.now(), reason=reason,
+        )  # fmt: skip
         uow.commit()
+    return record
+
+
+def record_topup_decision(
+    uow: SqlUnitOfWork,
+    *,
+    topup_id: int,
+    decided_by: int,
+    approve: bool,
+    business_date: date | None,
+    now: datetime,
+    reason: str = "",
+) -> TopupRecord:
+    """Approve (``business_date`` given) or reject a requested top-up inside a caller's unit of
+    work (not committed); see :func:`approve_topup` and :func:`reject_topup`.
+
+    Raises :class:`FloatError` as :func:`approve_topup` does.
+    """
+    current = _topup(uow, topup_id, lock=True)
+    account = operator_over_agent(uow, decided_by, current.agent_id, roles=CHECKER_ROLES)
+    if current.state != "requested":
+        raise FloatError(
+            code="topup_already_decided",
+            field="topup_id",
+            message_zh=f"充值申请 {topup_id} 已处理（{current.state}）",
+            message_en=f"top-up {topup_id} was already decided ({current.state})",
+            details={"topup_id": topup_id, "state": current.state},
+        )
+    state = "approved" if approve else "rejected"
+    try:
+        with uow.connection.begin_nested():
+            uow.connection.execute(
+                update(float_topups)
+                .where(float_topups.c.id == topup_id)
+                .values(state=state, decided_by=decided_by, decided_at=now)
+            )
+    except IntegrityError as exc:
+        if _SELF_APPROVAL_CHECK not in str(exc.orig):
+            raise
+        raise FloatError(
+            code="topup_self_approval",
+            field="decided_by",
+            message_zh="充值申请须由申请人以外的另一人审批",
+            message_en="a top-up must be decided by someone other than its requester",
+            details={"topup_id": topup_id, "operator_id": decided_by},
+        ) from exc
+    transaction_id = None
+    if approve and business_date is not None:
+        transaction_id = uow.ledger.record(
+            topup_posting(agent_id=current.agent_id, amount=current.amount),
+            business_date=business_date,
+            recorded_at=now,
+            agent_id=current.agent_id,
+            memo=f"float_topup:{topup_id}",
+        )
+    uow.audit.append(
+        occurred_at=now,
+        actor=account,
+        action=f"float_topup.{'approve' if approve else 'reject'}",
+        subject=f"agent:{current.agent_id}",
+        details={"topup_id": topup_id, "amount": current.amount, "reason": reason[:200]},
+    )
+    record = _topup(uow, topup_id)
     return replace(record, ledger_transaction_id=transaction_id)
 
 
