@@ -206,22 +206,27 @@ class TerminalStore:
         *,
         now: datetime,
         heartbeat: HeartbeatValues | None = None,
+        key_version: int | None = None,
     ) -> TerminalSession | None:
-        """Keep ``counter`` as the terminal's last one if it is higher and the terminal active.
+        """Keep ``counter`` as the terminal's last one if it is higher and the terminal active
+        (and, given ``key_version``, still holds the key of that version).
 
-        Returns the terminal's sign-in, or None when the counter is not above the last one or the
-        terminal is no longer active (nothing changed then).
+        Returns the terminal's sign-in, or None when the counter is not above the last one, the
+        terminal is no longer active or has been enrolled again (nothing changed then).
         """
         values: dict[str, Any] = {"last_counter": counter, "last_seen_at": now}
         if heartbeat is not None:
             values.update(_heartbeat_values(heartbeat))
-        row = self._connection.execute(
+        guard = (
             update(terminals)
             .where(terminals.c.id == terminal_id)
             .where(terminals.c.last_counter < counter)
             .where(terminals.c.state == "active")
-            .values(values)
-            .returning(
+        )
+        if key_version is not None:
+            guard = guard.where(terminals.c.key_version == key_version)
+        row = self._connection.execute(
+            guard.values(values).returning(
                 terminals.c.business_date,
                 terminals.c.signed_in_operator_id,
                 terminals.c.signed_in_at,

@@ -129,6 +129,9 @@ def claim(uow: SqlUnitOfWork, request: SignedRequest, services: Services) -> Ter
         request.counter,
         now=services.clock.now(),
         heartbeat=request.heartbeat,
+        # a key cached by this process before the terminal enrolled again is refused here, even
+        # though the new key's counter started again from zero
+        key_version=request.terminal.key_version,
     )
     if session is not None:
         return session
@@ -153,5 +156,6 @@ def keep_counter(services: Services, request: SignedRequest) -> None:
             request.counter,
             now=services.clock.now(),
             heartbeat=request.heartbeat,
+            key_version=request.terminal.key_version,
         )
         uow.commit()

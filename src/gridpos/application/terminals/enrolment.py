@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
 from gridpos.protocol.errors import ErrorCode
@@ -45,25 +46,51 @@ def issue_enrolment_code(
         raise RefusalError(
             ErrorCode.INVALID_FIELD, field="code", message_en="the code is 12 digits"
         )
-    now = services.clock.now()
-    expires_at = now + valid_for
     with services.writing() as uow:
-        record = uow.terminals.by_number(terminal_no)
-        if record is None:
-            raise RefusalError(ErrorCode.UNKNOWN_TERMINAL, details={"terminal": terminal_no})
-        if record.state == "disabled":
-            raise RefusalError(ErrorCode.TERMINAL_DISABLED, details={"terminal": terminal_no})
-        uow.terminals.set_enrolment_code(
-            record.id, code_hash=code_hash(code), expires_at=expires_at
-        )
-        uow.audit.append(
-            occurred_at=now,
+        expires_at = record_enrolment_code(
+            uow,
+            terminal_no=terminal_no,
+            code=code,
             actor=actor,
-            action="terminal.enrolment_code",
-            subject=f"terminal:{terminal_no}",
-            details={"expires_at": expires_at},
+            now=services.clock.now(),
+            valid_for=valid_for,
         )
         uow.commit()
+    return expires_at
+
+
+def record_enrolment_code(
+    uow: SqlUnitOfWork,
+    *,
+    terminal_no: str,
+    code: str,
+    actor: str,
+    now: datetime,
+    valid_for: timedelta = DEFAULT_CODE_VALIDITY,
+) -> datetime:
+    """:func:`issue_enrolment_code` inside a caller's unit of work (not committed), for the
+    console, which records its one-time form token in the same transaction.
+
+    Raises :class:`RefusalError` as :func:`issue_enrolment_code` does.
+    """
+    if not (code.isascii() and code.isdigit() and len(code) == ENROLMENT_CODE_DIGITS):
+        raise RefusalError(
+            ErrorCode.INVALID_FIELD, field="code", message_en="the code is 12 digits"
+        )
+    expires_at = now + valid_for
+    record = uow.terminals.by_number(terminal_no)
+    if record is None:
+        raise RefusalError(ErrorCode.UNKNOWN_TERMINAL, details={"terminal": terminal_no})
+    if record.state == "disabled":
+        raise RefusalError(ErrorCode.TERMINAL_DISABLED, details={"terminal": terminal_no})
+    uow.terminals.set_enrolment_code(record.id, code_hash=code_hash(code), expires_at=expires_at)
+    uow.audit.append(
+        occurred_at=now,
+        actor=actor,
+        action="terminal.enrolment_code",
+        subject=f"terminal:{terminal_no}",
+        details={"expires_at": expires_at},
+    )
     return expires_at
 
 
