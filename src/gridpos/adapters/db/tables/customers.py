@@ -45,6 +45,11 @@ customers = Table(
     CheckConstraint("prepaid >= 0", name="prepaid_not_negative"),
     CheckConstraint("rounding_credit >= 0", name="rounding_credit_not_negative"),
     Index(None, "station_org_id", "segment"),
+    # the console's prefix searches (migration 0005): range scans on PostgreSQL whatever the
+    # collation, plain indexes on SQLite
+    Index(None, "account_no", postgresql_ops={"account_no": "text_pattern_ops"}),
+    Index(None, "name", postgresql_ops={"name": "text_pattern_ops"}),
+    Index(None, "address", postgresql_ops={"address": "text_pattern_ops"}),
 )
 
 receivables = Table(
