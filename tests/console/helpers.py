@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from gridpos.application.console import ConsoleServices, CurrentSession, sign_in
 
 from .seed import PASSWORD
 
 _tokens = itertools.count(1)
+T = TypeVar("T")
 
 
 def token() -> str:
@@ -27,3 +32,10 @@ def signed_in(services: ConsoleServices, who: str) -> CurrentSession:
         session_token=token(),
         csrf_token=token(),
     )
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a fresh event loop in its own thread (the browser tests'
+    Playwright keeps an event loop running on the main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=60)

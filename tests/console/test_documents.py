@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 
 from pypdf import PdfReader
 
 from gridpos.interfaces.console.documents import PRINT_CSS, attachment, pdf_response
+
+from .helpers import run_async
 
 
 def test_a_pdf_answer_keeps_its_chinese_text() -> None:
@@ -16,7 +17,7 @@ def test_a_pdf_answer_keeps_its_chinese_text() -> None:
         "<h1>岳西县供电公司 收费日报</h1><table><tr><td>天堂供电所</td>"
         '<td class="num">壹佰贰拾叁元肆角伍分</td></tr></table></body></html>'
     )
-    response = asyncio.run(pdf_response(html, filename="收费日报-2024-05-01.pdf"))
+    response = run_async(pdf_response(html, filename="收费日报-2024-05-01.pdf"))
     assert response.media_type == "application/pdf"
     assert response.headers["content-disposition"] == (
         'attachment; filename="____-2024-05-01.pdf";'

@@ -43,7 +43,9 @@ def test_every_message_of_the_code_and_templates_is_translated_in_both_catalogs(
         missing = sorted(extracted - set(translated))
         empty = sorted(msgid for msgid, string in translated.items() if not string)
         fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
-        assert (missing, empty, fuzzy) == ([], [], []), locale
+        assert (missing, empty, fuzzy) == ([], [], []), (
+            f"{locale}: update the catalogs as babel.cfg says, and translate every message"
+        )
 
 
 def test_chinese_translations_are_chinese_and_keep_their_placeholders() -> None:

@@ -14,6 +14,8 @@ from gridpos.interfaces.console.live import (
     subscription_events,
 )
 
+from .helpers import run_async
+
 
 class _Request:
     """What event_stream needs of a request: whether the browser went away."""
@@ -51,7 +53,7 @@ def test_events_published_from_another_thread_reach_every_listener_in_order() ->
         first.close()
         return got_first, got_second, broker.listeners("station:5") + other.queue.qsize()
 
-    got_first, got_second, remaining = asyncio.run(scenario())
+    got_first, got_second, remaining = run_async(scenario())
     assert got_first == got_second == ["p0", "p1", "p2"]
     assert remaining == 1  # the second listener is left; station 6 got nothing
 
@@ -64,7 +66,7 @@ def test_a_slow_listener_keeps_the_newest_events() -> None:
             slow.offer(ServerEvent("e", str(n)))
         return slow.queue.qsize(), slow.queue.get_nowait().data, slow.dropped
 
-    size, oldest, dropped = asyncio.run(scenario())
+    size, oldest, dropped = run_async(scenario())
     assert (size, oldest, dropped) == (256, "44", 44)
 
 
@@ -84,7 +86,7 @@ def test_the_stream_sends_heartbeats_in_silence_and_ends_with_its_events() -> No
             )
         ]
 
-    chunks = asyncio.run(scenario())
+    chunks = run_async(scenario())
     assert chunks[0] == b": connected\n\n"
     assert b": heartbeat\n\n" in chunks
     assert chunks[-2:] == [b"event: a\ndata: 1\n\n", b"event: b\ndata: 2\n\n"]
@@ -105,7 +107,7 @@ def test_the_stream_stops_when_the_browser_goes_away_and_frees_the_subscription(
         await asyncio.sleep(0)  # let the cancelled reader close its subscription
         return len(chunks), broker.listeners("t")
 
-    count, listeners = asyncio.run(scenario())
+    count, listeners = run_async(scenario())
     assert count == 4  # connected + three heartbeats
     assert listeners == 0
 
@@ -124,4 +126,4 @@ def test_poll_turns_reads_into_events() -> None:
                 break
         return out
 
-    assert asyncio.run(scenario()) == ["1", "2"]
+    assert run_async(scenario()) == ["1", "2"]

@@ -4,7 +4,8 @@ start-up, no compile step), choosing the user's language, and showing a refusal 
 Chinese first: ``zh_CN`` unless the language cookie or the browser asks for English. Message ids
 are English; the English catalog translates each to itself (or better English), so a check test
 can demand a non-empty translation of every id in both. Strings in Python code are marked with
-:func:`N_` (extracted by ``pybabel extract -F babel.cfg``) and translated where rendered.
+:func:`N_` and translated where rendered. ``babel.cfg`` (beside this file) gives the two
+commands that extract the messages and update both catalogs.
 """
 
 from __future__ import annotations
