@@ -259,3 +259,34 @@ def test_front_end_packages_come_from_node_modules(services: ConsoleServices, tm
         assert client.get("/console/vendor/echarts.min.js").status_code == 404  # not installed
         assert client.get("/console/vendor/..%2Fpackage.json").status_code == 404
         assert client.get("/console/static/console.css").status_code == 200
+
+
+def test_signing_in_again_in_another_tab_ends_the_session_before(
+    services: ConsoleServices, tree: Tree
+) -> None:
+    del tree
+    with _client(services) as first:
+        _signed_in(first, "admin@340828")
+        session = first.cookies["gp_session"]
+    with _client(services) as tab:
+        token = _csrf(tab.get("/console/sign-in").text)
+    with _client(services) as browser:
+        # the sign-in form left open in another tab, sent while signed in
+        answer = browser.post(
+            "/console/sign-in",
+            data={
+                "csrf_token": token,
+                "org_code": "340828",
+                "account": "finance",
+                "password": PASSWORD,
+            },
+            headers={"Cookie": f"gp_session={session}; gp_sign_in={token}"},
+        )
+        assert answer.status_code == 303
+        new_session = browser.cookies["gp_session"]
+    assert new_session != session
+    with _client(services) as browser:
+        home = browser.get("/console/", headers={"Cookie": f"gp_session={new_session}"})
+        assert "李账务" in home.text
+        ended = browser.get("/console/", headers={"Cookie": f"gp_session={session}"})
+        assert ended.status_code == 303  # the session before has ended

@@ -221,10 +221,10 @@ def _tokens_match(expected: str, given: str | None) -> bool:
     return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected, given)
 
 
-async def check_csrf(visit: Visit) -> None:
+async def check_csrf(visit: Visit, *, sign_in_form: bool = False) -> None:
     """Raises :class:`CsrfRefusedError` unless the request carries the session's CSRF token
-    (or, signed out, the sign-in form's)."""
-    if visit.session is not None:
+    (or, for the sign-in form, the token of its own cookie)."""
+    if visit.session is not None and not sign_in_form:
         expected = visit.session.csrf_token
     else:
         expected = visit.request.cookies.get(SIGN_IN_COOKIE, "")
@@ -240,10 +240,11 @@ Handler = Callable[[Visit], Awaitable[Response]]
 
 
 def console_page(
-    permission: Permission | None = None, *, signed_in: bool = True
+    permission: Permission | None = None, *, signed_in: bool = True, sign_in_form: bool = False
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Make a console endpoint of ``handler``: open the visit, require a session (unless
-    ``signed_in`` is false), check the CSRF token of an unsafe method and ``permission``."""
+    ``signed_in`` is false), check the CSRF token of an unsafe method (the sign-in form's own
+    when ``sign_in_form``) and ``permission``."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -252,7 +253,7 @@ def console_page(
                 raise SignInRequiredError()
             if request.method in UNSAFE_METHODS:
                 visit.form = await request.form()
-                await check_csrf(visit)
+                await check_csrf(visit, sign_in_form=sign_in_form)
             if permission is not None and not visit.actor.can(permission):
                 raise AccessDeniedError()
             return await handler(visit)

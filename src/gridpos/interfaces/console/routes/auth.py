@@ -48,7 +48,7 @@ async def sign_in_page(visit: Visit) -> Response:
     return _sign_in_form(visit)
 
 
-@console_page(signed_in=False)
+@console_page(signed_in=False, sign_in_form=True)
 async def sign_in_submit(visit: Visit) -> Response:
     """Check account, password and organisation; open a session."""
     session_token = new_token()
@@ -68,6 +68,9 @@ async def sign_in_submit(visit: Visit) -> Response:
         return _sign_in_form(
             visit, status=422, errors={refused.field or "": visit.message(refused)}
         )
+    earlier = visit.request.cookies.get(SESSION_COOKIE, "")
+    if earlier:  # signing in again (as someone else, maybe) ends the session before
+        await run_in_threadpool(sign_out, visit.services, session_token=earlier)
     visit.set_cookie(SESSION_COOKIE, session_token)
     visit.delete_cookie(SIGN_IN_COOKIE)
     return visit.redirect(local_path(visit.field("next"), "/"))
