@@ -183,6 +183,7 @@ class FakeServer(httpx.BaseTransport):
     batch_no: int = 0
     last_counter: int | None = None
     batch_closed: bool = False
+    closes: list[bat.CloseBatchRequest] = field(default_factory=list)
     uploads: list[bat.UploadBatchRequest] = field(default_factory=list)
 
     # ---- plumbing ------------------------------------------------------------------------------
@@ -580,6 +581,7 @@ class FakeServer(httpx.BaseTransport):
     def on_close_batch(self, message: bat.CloseBatchRequest, _body: bytes) -> bat.CloseBatchAnswer:
         if self.batch_closed:
             raise _RefusedError(error_body(ErrorCode.BATCH_ALREADY_CLOSED))
+        self.closes.append(message)
         totals = self.totals()
         balanced = totals == message.totals
         self.batch_closed = balanced
@@ -595,6 +597,8 @@ class FakeServer(httpx.BaseTransport):
     def on_upload_batch(
         self, message: bat.UploadBatchRequest, _body: bytes
     ) -> bat.UploadBatchAnswer:
+        if self.batch_closed:
+            raise _RefusedError(error_body(ErrorCode.BATCH_ALREADY_CLOSED))
         self.uploads.append(message)
         if message.part < message.parts:
             return bat.UploadBatchAnswer(batch_no=message.batch_no, part=message.part)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from gridpos.protocol.terminal.batches import DifferenceKind
-from gridpos.protocol.terminal.routes import PAY, UPLOAD_BATCH
+from gridpos.protocol.terminal.routes import CLOSE_BATCH, PAY, UPLOAD_BATCH
 from gridpos.terminal import NoAnswerError, Terminal, TerminalRefusalError
 from gridpos.terminal.journal import EventKind
 
@@ -37,8 +37,8 @@ def test_a_balanced_close_with_the_cash_counted(terminal: Terminal, server: Fake
         "counted": 23893,
         "difference": 0,
         "note": "",
-        "server_expected": 23893,
     }
+    assert (server.closes[0].cash_counted, server.closes[0].note) == (23893, "")
     with pytest.raises(TerminalRefusalError) as refused:
         terminal.pay(terminal.query_account(ZHANG), 100)
     assert refused.value.code == "business_day_closed"
@@ -54,6 +54,7 @@ def test_a_shortage_needs_a_note_before_anything_is_sent(
     assert refused.value.message_zh == "点钞短款 0.93 元，请填写说明"
     assert server.calls("close_batch") == 0
     outcome = terminal.close_batch(23800, note="找零错误")
+    assert (server.closes[0].cash_counted, server.closes[0].note) == (23800, "找零错误")
     assert outcome.cash_difference == -93
     assert outcome.note == "找零错误"
     (counted,) = terminal.journal.rows(kind=EventKind.CASH_COUNTED)
@@ -118,11 +119,51 @@ def test_an_upload_part_without_answer_is_sent_again(
     outcome = terminal.close_batch(12587, resolve_first=False)
     assert outcome.closed
     assert server.calls("upload_batch") == 3
-    server.batch_closed = False
-    server.uploads.clear()
+    with pytest.raises(TerminalRefusalError) as refused:
+        terminal.close_batch(12587, resolve_first=False)
+    assert refused.value.code == "batch_already_closed"
+
+
+def test_an_upload_that_never_gets_an_answer_can_be_run_again(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    server.fail(PAY, "lose_answer")
+    terminal.pay(terminal.query_account(ZHANG), 12587)
     server.fail(UPLOAD_BATCH, "drop", times=3)
     with pytest.raises(NoAnswerError):
         terminal.close_batch(12587, resolve_first=False)
+    assert terminal.session is not None
+    assert not terminal.session.batch_closed
+    outcome = terminal.close_batch(12587, resolve_first=False)
+    assert outcome.closed
+    assert outcome.differences is not None
+    assert len(outcome.differences) == 1
+
+
+def test_a_lost_answer_to_the_last_part_still_closes(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    server.fail(PAY, "lose_answer")
+    terminal.pay(terminal.query_account(ZHANG), 12587)
+    server.fail(UPLOAD_BATCH, "lose_answer")
+    outcome = terminal.close_batch(12587, resolve_first=False)
+    assert outcome.closed
+    assert outcome.differences is None  # kept on the server for reconciliation
+    assert outcome.balanced is False
+    (upload,) = terminal.journal.rows(kind=EventKind.BATCH_UPLOADED)
+    assert upload.body == {"diff": None, "closed": True, "items": 1}
+
+
+def test_a_lost_answer_to_a_balanced_close_still_closes(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    _two_payments(terminal)
+    server.fail(CLOSE_BATCH, "lose_answer")
+    outcome = terminal.close_batch(23893)
+    assert outcome.closed
+    assert outcome.balanced is None
+    assert outcome.server_totals is None
+    assert server.calls("close_batch") == 2
 
 
 def test_statistics_show_the_servers_figures_beside_the_journals(

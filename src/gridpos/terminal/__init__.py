@@ -7,7 +7,7 @@ Start with :class:`Terminal` (:mod:`.terminal`). The parts:
 - :mod:`.client` — signed HTTP calls with GPRS timeouts; answered, refused or no answer;
 - :mod:`.payments` and :mod:`.forwarder` — pay, reverse, void; resolve what waits, in order;
 - :mod:`.offline` — the downloaded arrears, offline limits, 脱机 collection and upload;
-- :mod:`.batch` — 扎帐 with the cash count, 批上送, statistics, 对帐;
+- :mod:`.batch` — 扎帐 with the cash count, 批上送; :mod:`.figures` — statistics, 对帐;
 - :mod:`.day` — enrolment, sign-in and sign-out, heartbeat; :mod:`.health` — the journal check;
 - :mod:`.printing` — receipts from the journal, printed only when they may be;
 - :mod:`.receipt` — the receipt itself (layout, encoding, ESC/POS).
@@ -16,12 +16,7 @@ The terminal imports only :mod:`gridpos.protocol` and :mod:`gridpos.domain` of t
 """
 
 from gridpos.terminal.accounts import AccountView, ReceivableView
-from gridpos.terminal.batch import (
-    BatchCloseOutcome,
-    DayComparison,
-    Reconciliation,
-    TerminalStatistics,
-)
+from gridpos.terminal.batch import BatchCloseOutcome
 from gridpos.terminal.client import LinkState, LinkStatus
 from gridpos.terminal.config import TerminalConfig, Timeouts
 from gridpos.terminal.errors import (
@@ -32,6 +27,7 @@ from gridpos.terminal.errors import (
     TerminalError,
     TerminalRefusalError,
 )
+from gridpos.terminal.figures import DayComparison, Reconciliation, TerminalStatistics
 from gridpos.terminal.forwarder import ForwardReport
 from gridpos.terminal.health import JournalHealth
 from gridpos.terminal.offline import OfflineLimits

@@ -1,4 +1,4 @@
-"""扎帐 (batch close) with the cash count, 批上送 (detail upload), statistics and 对帐.
+"""扎帐 (batch close) with the cash count, and 批上送 (the detail upload when unbalanced).
 
 **Totals from the journal.** Payments that stand: confirmed ones and offline ones not rejected
 (collected, whether or not uploaded yet). Undone: reversed and voided. Payments still waiting for
@@ -6,50 +6,54 @@ an answer are in neither — if the server has them, the totals differ and the d
 them.
 
 **Cash count.** The cash the collector should hold is the cash of every payment that stands plus
-every online payment still waiting that the collector did not cancel (the cash was taken). The
-count is recorded with the difference; a shortage or an overage needs a note (never absorbed).
-The protocol's close request carries totals only, so the count stays in the journal.
+every online payment still waiting that the collector did not cancel (the cash was taken). A
+shortage or an overage needs a note (never absorbed); the count and the note go to the server with
+the close and stay in the journal.
 
 **Close.** Totals go to the server; balanced closes the batch; not balanced sends every payment
-of the batch in parts of 50 (each part resent on no answer, bounded), and the last part's answer
-names every difference.
+of the batch in parts of 50, and the last part's answer names every difference. Each request is
+sent again when no answer comes (bounded); a resend the server refuses as already closed means
+the lost answer had closed it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
+
+import orjson
 
 from gridpos.domain.payment_state import PaymentState
 from gridpos.protocol.codec import encode
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.fields import WirePaymentState
+from gridpos.protocol.messages import WireAnswer
 from gridpos.protocol.terminal.batches import (
     MAX_UPLOAD_ITEMS,
     BatchItem,
     BatchTotals,
-    CloseBatchAnswer,
     CloseBatchRequest,
     Difference,
-    ReconcileQuery,
-    StatisticsAnswer,
-    StatisticsQuery,
-    UploadBatchAnswer,
     UploadBatchRequest,
 )
-from gridpos.protocol.terminal.routes import CLOSE_BATCH, RECONCILE, STATISTICS, UPLOAD_BATCH
+from gridpos.protocol.terminal.routes import CLOSE_BATCH, UPLOAD_BATCH, Route
 from gridpos.terminal.client import Answered, NoAnswer, Refused
 from gridpos.terminal.context import TerminalContext
-from gridpos.terminal.errors import NoAnswerError, ServerRefusalError, refusal
+from gridpos.terminal.errors import (
+    NoAnswerError,
+    ServerRefusalError,
+    catalogue_refusal,
+    refusal,
+)
 from gridpos.terminal.journal import EventKind, TxnRecord
 
 UPLOAD_ATTEMPTS = 3
 MAX_NOTE_LENGTH = 200
 _UNDONE = (PaymentState.REVERSED, PaymentState.VOIDED, PaymentState.CANCELLED)
 _WAITING = (PaymentState.PENDING, PaymentState.UNKNOWN)
+A = TypeVar("A", bound=WireAnswer)
 
 
 def stands(record: TxnRecord) -> bool:
@@ -83,15 +87,19 @@ def expected_cash(records: Iterable[TxnRecord]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class BatchCloseOutcome:
-    """扎帐: the totals both sides had, the differences named, and the cash count."""
+    """扎帐: the totals both sides had, the differences named, and the cash count.
+
+    ``server_totals``/``balanced``/``differences`` are ``None`` when the server closed the batch
+    but its answer was lost (a resend found it closed): the server keeps them for reconciliation.
+    """
 
     batch_no: int
     business_date: date
     terminal_totals: BatchTotals
-    server_totals: BatchTotals
-    balanced: bool
+    server_totals: BatchTotals | None
+    balanced: bool | None
     closed: bool
-    differences: tuple[Difference, ...]
+    differences: tuple[Difference, ...] | None
     expected_cash: int
     cash_counted: int
     note: str
@@ -137,12 +145,6 @@ def check_cash_count(*, cash_counted: int, expected: int, note: str | None) -> s
     return text
 
 
-def _raise_for(result: NoAnswer | Refused) -> NoReturn:
-    if isinstance(result, Refused):
-        raise ServerRefusalError(result.error)
-    raise NoAnswerError(result.reason.value, body=result.error)
-
-
 def _wire_state(record: TxnRecord) -> WirePaymentState:
     return WirePaymentState(record.state.value)
 
@@ -162,10 +164,46 @@ def _items(records: list[TxnRecord]) -> list[BatchItem]:
     ]
 
 
+def _raise_for(result: NoAnswer | Refused) -> NoReturn:
+    if isinstance(result, Refused):
+        raise ServerRefusalError(result.error)
+    raise NoAnswerError(result.reason.value, body=result.error)
+
+
+def _send(context: TerminalContext, route: Route[Any, A], request: Any) -> tuple[A | None, bool]:
+    """Send (again on no answer, bounded); the answer, or ``None`` when the server says the
+    batch is already closed — and whether an earlier send may have done it.
+
+    Raises:
+        NoAnswerError: no answer after :data:`UPLOAD_ATTEMPTS` sends.
+        ServerRefusalError: any other refusal.
+    """
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        result = context.client.call(route, request)
+        if isinstance(result, Answered):
+            return result.answer, False
+        if isinstance(result, Refused):
+            if result.error.code == ErrorCode.BATCH_ALREADY_CLOSED:
+                return None, attempt > 1
+            _raise_for(result)
+        if attempt == UPLOAD_ATTEMPTS:
+            _raise_for(result)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """What the last part of the upload said; ``differences`` is ``None`` when its answer was
+    lost and the server had already closed the batch (they are kept on the server)."""
+
+    differences: tuple[Difference, ...] | None
+    closed: bool
+
+
 def upload_batch(
     context: TerminalContext, *, batch_no: int, records: list[TxnRecord]
-) -> UploadBatchAnswer:
-    """Send every payment of the batch in parts; the last part's answer.
+) -> UploadResult:
+    """Send every payment of the batch in parts of 50 (each resent on no answer, bounded).
 
     Raises:
         NoAnswerError: a part got no answer after :data:`UPLOAD_ATTEMPTS` sends.
@@ -173,19 +211,15 @@ def upload_batch(
     """
     items = _items(records)
     parts = max(1, -(-len(items) // MAX_UPLOAD_ITEMS))
-    last: UploadBatchAnswer | None = None
     for part in range(1, parts + 1):
         chunk = tuple(items[(part - 1) * MAX_UPLOAD_ITEMS : part * MAX_UPLOAD_ITEMS])
         request = UploadBatchRequest(batch_no=batch_no, part=part, parts=parts, items=chunk)
-        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            result = context.client.call(UPLOAD_BATCH, request)
-            if isinstance(result, Answered):
-                last = result.answer
-                break
-            if isinstance(result, Refused) or attempt == UPLOAD_ATTEMPTS:
-                _raise_for(result)
-    assert last is not None  # noqa: S101 - at least one part was answered
-    return last
+        answer, _resent = _send(context, UPLOAD_BATCH, request)
+        if answer is None:  # closed by this upload's last part, whose answer was lost
+            return UploadResult(differences=None, closed=True)
+        if answer.complete:
+            return UploadResult(differences=answer.differences, closed=answer.closed)
+    return UploadResult(differences=(), closed=False)
 
 
 def close_batch(
@@ -194,51 +228,52 @@ def close_batch(
     """扎帐 of the open batch with the collector's cash count (see the module's docstring).
 
     Raises:
-        TerminalRefusalError: ``not_signed_in``, ``cash_count_invalid``, ``cash_note_required``,
-            ``cash_note_too_long`` — before anything is sent.
-        NoAnswerError, ServerRefusalError: the close or the upload could not be done; run it again.
+        TerminalRefusalError: ``not_signed_in``, ``batch_already_closed``, ``cash_count_invalid``,
+            ``cash_note_required``, ``cash_note_too_long`` — before anything is sent.
+        NoAnswerError, ServerRefusalError: the close or the upload could not be done; run it
+            again (the server acknowledges parts it already has).
         JournalUnwritableError: the result could not be journalled.
     """
     session = context.require_session()
+    if session.batch_closed:
+        raise catalogue_refusal(ErrorCode.BATCH_ALREADY_CLOSED, details={"batch": session.batch_no})
     journal = context.journal
     records = journal.txns_of_batch(business_date=session.business_date, batch_no=session.batch_no)
     expected = expected_cash(records)
     kept_note = check_cash_count(cash_counted=cash_counted, expected=expected, note=note)
     totals = totals_of(records)
-    result = context.client.call(
-        CLOSE_BATCH, CloseBatchRequest(batch_no=session.batch_no, totals=totals)
+    request = CloseBatchRequest(
+        batch_no=session.batch_no, totals=totals, cash_counted=cash_counted, note=kept_note
     )
-    if not isinstance(result, Answered):
-        if isinstance(result, Refused) and result.error.code == ErrorCode.BATCH_ALREADY_CLOSED:
-            answer = CloseBatchAnswer(
-                batch_no=session.batch_no,
-                business_date=session.business_date,
-                balanced=True,
-                server_totals=totals,
-                closed=True,
-            )
-        else:
-            _raise_for(result)
-    else:
-        answer = result.answer
+    answer, _resent = _send(context, CLOSE_BATCH, request)
     journal.append(
         EventKind.BATCH_CLOSED,
-        {"tot": encode(totals).decode("utf-8"), "answer": encode(answer).decode("utf-8")},
+        {
+            "tot": encode(totals).decode("utf-8"),
+            "answer": encode(answer).decode("utf-8") if answer is not None else None,
+        },
         business_date=session.business_date,
         batch_no=session.batch_no,
     )
-    differences: tuple[Difference, ...] = ()
-    closed = answer.closed or answer.balanced
-    if not answer.balanced:
+    differences: tuple[Difference, ...] | None = ()
+    closed = answer is None or answer.closed or answer.balanced
+    if answer is not None and not answer.balanced:
         uploaded = upload_batch(context, batch_no=session.batch_no, records=records)
-        differences = uploaded.differences
-        closed = uploaded.closed
+        differences, closed = uploaded.differences, uploaded.closed
         journal.append(
             EventKind.BATCH_UPLOADED,
-            {"answer": encode(uploaded).decode("utf-8"), "items": len(records)},
+            {
+                "diff": None
+                if uploaded.differences is None
+                else [orjson.loads(encode(d)) for d in uploaded.differences],
+                "closed": uploaded.closed,
+                "items": len(records),
+            },
             business_date=session.business_date,
             batch_no=session.batch_no,
         )
+    elif answer is None:
+        differences = None
     journal.append(
         EventKind.CASH_COUNTED,
         {
@@ -246,7 +281,6 @@ def close_batch(
             "counted": cash_counted,
             "difference": cash_counted - expected,
             "note": kept_note,
-            "server_expected": answer.expected_cash,
         },
         business_date=session.business_date,
         batch_no=session.batch_no,
@@ -257,8 +291,8 @@ def close_batch(
         batch_no=session.batch_no,
         business_date=session.business_date,
         terminal_totals=totals,
-        server_totals=answer.server_totals,
-        balanced=answer.balanced,
+        server_totals=answer.server_totals if answer is not None else None,
+        balanced=answer.balanced if answer is not None else None,
         closed=closed,
         differences=differences,
         expected_cash=expected,
@@ -266,118 +300,3 @@ def close_batch(
         note=kept_note,
         unresolved=sum(1 for record in records if record.waiting),
     )
-
-
-# ---- statistics and reconciliation ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TerminalStatistics:
-    """终端统计: the server's figures (when reachable) beside the journal's own."""
-
-    business_date: date
-    batch_no: int
-    local_totals: BatchTotals
-    waiting: int
-    float_available: int
-    float_held: int
-    server: StatisticsAnswer | None
-
-
-def statistics(
-    context: TerminalContext, *, page: int = 1, online: bool = True
-) -> TerminalStatistics:
-    """The day's figures; the server's page of detail when it answers, the journal's always.
-
-    Raises:
-        TerminalRefusalError: ``not_signed_in``.
-        ServerRefusalError: the server refused.
-    """
-    session = context.require_session()
-    records = context.journal.txns_of_batch(
-        business_date=session.business_date, batch_no=session.batch_no
-    )
-    server: StatisticsAnswer | None = None
-    if online:
-        result = context.client.call(STATISTICS, StatisticsQuery(page=page))
-        if isinstance(result, Answered):
-            server = result.answer
-        elif isinstance(result, Refused):
-            raise ServerRefusalError(result.error)
-    float_available, float_held = session.float_available, session.float_held
-    if server is not None:
-        float_available, float_held = server.float_available, server.float_held
-    return TerminalStatistics(
-        business_date=session.business_date,
-        batch_no=session.batch_no,
-        local_totals=totals_of(records),
-        waiting=sum(1 for record in records if record.waiting),
-        float_available=float_available,
-        float_held=float_held,
-        server=server,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class DayComparison:
-    """One business date: the journal's totals against the server's."""
-
-    business_date: date
-    terminal: BatchTotals
-    server: BatchTotals
-    server_closed: bool
-
-    @property
-    def agrees(self) -> bool:
-        return self.terminal == self.server
-
-
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """对帐 over a date range: every date either side has payments on."""
-
-    date_from: date
-    date_to: date
-    days: tuple[DayComparison, ...]
-
-    @property
-    def agrees(self) -> bool:
-        return all(day.agrees for day in self.days)
-
-
-def reconcile(context: TerminalContext, *, date_from: date, date_to: date) -> Reconciliation:
-    """Compare the journal's totals per business date with the server's over a range.
-
-    Raises:
-        TerminalRefusalError: ``invalid_field`` — a range that runs backwards or over 31 days.
-        NoAnswerError, ServerRefusalError: the server could not be asked.
-    """
-    context.require_identity()
-    try:
-        query = ReconcileQuery(date_from=date_from, date_to=date_to)
-    except ValueError as exc:
-        raise refusal(
-            ErrorCode.INVALID_FIELD.value,
-            field="to",
-            message_zh="对帐日期范围有误（结束不能早于开始，最多31天）",
-            message_en="the range must run forwards and cover at most 31 days",
-        ) from exc
-    result = context.client.call(RECONCILE, query)
-    if not isinstance(result, Answered):
-        _raise_for(result)
-    server_days = {day.business_date: day for day in result.answer.days}
-    by_day: dict[date, list[TxnRecord]] = defaultdict(list)
-    for record in context.journal.txns_between(date_from=date_from, date_to=date_to):
-        by_day[record.business_date].append(record)
-    days = []
-    for day in sorted(set(server_days) | set(by_day)):
-        server_day = server_days.get(day)
-        days.append(
-            DayComparison(
-                business_date=day,
-                terminal=totals_of(by_day.get(day, [])),
-                server=server_day.totals if server_day else BatchTotals(),
-                server_closed=server_day.closed if server_day else False,
-            )
-        )
-    return Reconciliation(date_from=date_from, date_to=date_to, days=tuple(days))

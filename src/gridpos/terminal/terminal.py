@@ -37,7 +37,7 @@ import httpx
 
 from gridpos.domain.errors import DomainError
 from gridpos.protocol.terminal.session import HeartbeatAnswer, SignOutAnswer
-from gridpos.terminal import batch, day, offline, payments, undo
+from gridpos.terminal import batch, day, figures, offline, payments, undo
 from gridpos.terminal.accounts import AccountView, no_answer_error, query_online
 from gridpos.terminal.client import LinkState, NoAnswer, TerminalClient
 from gridpos.terminal.config import Clock, Monotonic, NewUuid, TerminalConfig, system_clock
@@ -427,14 +427,14 @@ class Terminal:
 
         return self._locked(act)
 
-    def statistics(self, *, page: int = 1, online: bool = True) -> batch.TerminalStatistics:
+    def statistics(self, *, page: int = 1, online: bool = True) -> figures.TerminalStatistics:
         """终端统计: the server's figures when it answers, the journal's always."""
-        return self._locked(lambda: batch.statistics(self._context, page=page, online=online))
+        return self._locked(lambda: figures.statistics(self._context, page=page, online=online))
 
-    def reconcile(self, date_from: date, date_to: date) -> batch.Reconciliation:
+    def reconcile(self, date_from: date, date_to: date) -> figures.Reconciliation:
         """对帐: the journal's totals per business date against the server's."""
         return self._locked(
-            lambda: batch.reconcile(self._context, date_from=date_from, date_to=date_to)
+            lambda: figures.reconcile(self._context, date_from=date_from, date_to=date_to)
         )
 
     def reprint(self, txn_id: str | None = None, *, trace_no: int | None = None) -> ReprintOutcome:
