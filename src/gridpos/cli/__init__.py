@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridpos.cli import audit, db, demo, link, org, refmis, serve, terminals, worker
+from gridpos.cli import audit, db, demo, link, org, refmis, serve, terminal, terminals, worker
 
 app = typer.Typer(
     name="gridpos",
@@ -19,5 +19,6 @@ app.command(name="demo")(demo.demo)
 app.command(name="link")(link.link)
 app.command(name="serve")(serve.serve)
 app.add_typer(terminals.app, name="terminals")
+app.command(name="terminal")(terminal.terminal)
 app.add_typer(org.app, name="org")
 app.command(name="worker")(worker.worker)
