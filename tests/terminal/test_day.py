@@ -13,7 +13,7 @@ from gridpos.terminal import NoAnswerError, ServerRefusalError, Terminal, Termin
 from gridpos.terminal.journal import EventKind
 
 from .conftest import TerminalFactory
-from .fakes import ENROLMENT_CODE, TERMINAL_NO, FakeServer
+from .fakes import ENROLMENT_CODE, TERMINAL_NO, FakeMonotonic, FakeServer
 
 
 def test_enrolment_keeps_the_key_outside_the_journal_rows(
@@ -128,3 +128,17 @@ def test_background_forwarding_resolves_what_waits(terminal: Terminal, server: F
         time.sleep(0.01)
     terminal.stop_forwarding()
     assert terminal.payment(outcome.txn_id).state is PaymentState.CONFIRMED
+
+
+def test_background_forwarding_sends_the_heartbeat_when_due(
+    terminal: Terminal, server: FakeServer, monotonic: FakeMonotonic
+) -> None:
+    terminal.start_forwarding(interval_s=0.01)
+    time.sleep(0.05)
+    assert server.calls("heartbeat") == 0
+    monotonic.value += 301  # the day's heartbeat interval (hb_s 300) has passed
+    deadline = time.monotonic() + 5
+    while not server.calls("heartbeat") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    terminal.stop_forwarding()
+    assert server.calls("heartbeat") == 1

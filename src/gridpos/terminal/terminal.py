@@ -110,6 +110,7 @@ class Terminal:
             new_uuid=new_uuid,
         )
         self._lock = threading.RLock()
+        self._monotonic = monotonic
         self._stop = threading.Event()
         self._forwarding: threading.Thread | None = None
         try:
@@ -388,16 +389,26 @@ class Terminal:
         return self._locked(act)
 
     def start_forwarding(self, *, interval_s: float = 30.0) -> None:
-        """Resolve waiting payments in a background thread every ``interval_s`` seconds."""
+        """In a background thread, every ``interval_s`` seconds: resolve waiting payments, and
+        send the heartbeat when the day's ``hb_s`` has passed since the last one."""
         if self._forwarding is not None:
             return
         self._stop.clear()
+        monotonic = self._monotonic
+        last_heartbeat = monotonic()
 
         def run() -> None:
+            nonlocal last_heartbeat
             while not self._stop.wait(interval_s):
                 try:
                     if self.waiting_count():
                         self.resolve_pending()
+                    session = self._context.session
+                    if session is not None and (
+                        monotonic() - last_heartbeat >= session.params.heartbeat_s
+                    ):
+                        last_heartbeat = monotonic()
+                        self.heartbeat()
                 except DomainError:
                     _LOG.warning("background forwarding pass failed")
 
