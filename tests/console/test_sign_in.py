@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
-from gridpos.adapters.db.tables import audit_log, console_sessions, operators, organisations
+from gridpos.adapters.db.tables import (
+    audit_log,
+    console_form_submissions,
+    console_sessions,
+    operators,
+    organisations,
+)
 from gridpos.application.console import (
     ConsoleServices,
     InvalidFormError,
@@ -17,6 +23,7 @@ from gridpos.application.console import (
     sign_in,
     sign_out,
 )
+from gridpos.application.console.organisations import rename_organisation
 from gridpos.application.console.sessions import session_id_of
 
 from .conftest import SettableClock
@@ -209,3 +216,34 @@ def test_only_the_hash_of_the_session_token_is_stored(
     assert session_token not in ids
     assert current_session(services, session_token="not-a-session") is None
     assert current_session(services, session_token="") is None
+
+
+def test_ended_sessions_and_old_form_tokens_are_deleted_at_a_later_sign_in(
+    services: ConsoleServices, tree: Tree, clock: SettableClock, engine: Engine
+) -> None:
+    ended = _attempt(services, org="340828", account="admin", password=PASSWORD)
+    sign_out(services, session_token=ended)
+    live = _attempt(services, org="340828", account="finance", password=PASSWORD)
+    admin = current_session(
+        services, session_token=_attempt(services, org="340828", account="admin", password=PASSWORD)
+    )
+    assert admin is not None
+    rename_organisation(
+        services, admin.actor, form_token=token(), org_id=tree.org["34082801"], name="天堂所"
+    )
+
+    def counts() -> tuple[int, int]:
+        with engine.connect() as conn:
+            sessions = conn.execute(select(func.count()).select_from(console_sessions))
+            forms = conn.execute(select(func.count()).select_from(console_form_submissions))
+            return int(sessions.scalar_one()), int(forms.scalar_one())
+
+    assert counts() == (3, 1)
+    clock.advance(timedelta(days=3))
+    _attempt(services, org="34082801", account="head", password=PASSWORD)
+    assert counts() == (4, 0)  # the form token is gone; every session ended < 30 days ago
+    clock.advance(timedelta(days=28))
+    _attempt(services, org="34082801", account="head", password=PASSWORD)
+    # the signed-out and the two expired ones are gone; the two head sessions are kept
+    assert counts() == (2, 0)
+    assert current_session(services, session_token=live) is None

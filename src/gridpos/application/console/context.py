@@ -22,6 +22,8 @@ class ConsolePolicy:
     session_lifetime: timedelta = timedelta(hours=12)  # absolute, from sign-in
     session_idle: timedelta = timedelta(hours=2)  # since the last request
     touch_every: timedelta = timedelta(minutes=5)  # how stale last_seen_at may get
+    keep_ended_sessions: timedelta = timedelta(days=30)  # then their rows are deleted
+    keep_form_tokens: timedelta = timedelta(days=2)  # a form older than this acts again
     page_size: int = 20
     tree_page_size: int = 50
 

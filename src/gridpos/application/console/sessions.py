@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import structlog
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gridpos.adapters.db.console import ConsoleSessionStore, SignInCandidate
+from gridpos.adapters.db.console import ConsoleSessionStore, FormSubmissions, SignInCandidate
 from gridpos.application.console.access import Actor, Role
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
@@ -184,6 +184,9 @@ def sign_in(
             now=now,
             expires_at=now + policy.session_lifetime,
         )
+        # housekeeping rides on sign-ins: ended sessions and old form tokens are deleted
+        store.prune(ended_before=now - policy.keep_ended_sessions)
+        FormSubmissions(uow.connection).prune(submitted_before=now - policy.keep_form_tokens)
         uow.audit.append(
             occurred_at=now,
             actor=f"operator:{operator.id}:{operator.account}@{operator.org_code}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from gridpos.adapters.db.tables import console_sessions, operators, organisations
@@ -222,5 +222,17 @@ class ConsoleSessionStore:
             .where(console_sessions.c.operator_id == operator_id)
             .where(console_sessions.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+        return int(result.rowcount)
+
+    def prune(self, *, ended_before: datetime) -> int:
+        """Delete sessions that ended (expired or revoked) before ``ended_before``; how many."""
+        result = self._connection.execute(
+            delete(console_sessions).where(
+                or_(
+                    console_sessions.c.expires_at < ended_before,
+                    console_sessions.c.revoked_at < ended_before,
+                )
+            )
         )
         return int(result.rowcount)

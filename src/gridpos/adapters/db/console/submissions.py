@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gridpos.adapters.db.tables import console_form_submissions
@@ -67,3 +67,12 @@ class FormSubmissions:
             .where(console_form_submissions.c.token == token)
             .values(subject=subject)
         )
+
+    def prune(self, *, submitted_before: datetime) -> int:
+        """Forget the tokens of forms sent before ``submitted_before``; how many."""
+        result = self._connection.execute(
+            delete(console_form_submissions).where(
+                console_form_submissions.c.submitted_at < submitted_before
+            )
+        )
+        return int(result.rowcount)
