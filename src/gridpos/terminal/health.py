@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gridpos.terminal.errors import JournalUnwritableError
 from gridpos.terminal.journal import ChainProblem, EventKind, Journal
 
 
@@ -24,6 +25,7 @@ class JournalHealth:
     problems: tuple[ChainProblem, ...]
     recorded_damage: tuple[int, ...]  # sequence numbers of journal_damage rows
     unfolded_rows: tuple[int, ...] = ()  # payment rows that could not be folded (damage)
+    unrecorded: bool = False  # the problems could not be written down (the journal is unwritable)
 
     @property
     def intact(self) -> bool:
@@ -46,26 +48,31 @@ class JournalHealth:
 def check_journal(journal: Journal) -> JournalHealth:
     """Verify the chain; record new problems as a ``journal_damage`` row.
 
-    Raises:
-        JournalUnwritableError: the damage could not be recorded.
+    Never raises for an unwritable journal: the terminal still starts and shows the problem (and
+    refuses payments, which need the journal).
     """
     report = journal.verify()
     problems = tuple(report.problems)
     unfolded: tuple[int, ...] = ()
-    if problems:
-        listed = [problem.as_dict() for problem in problems]
-        last = journal.last_row(EventKind.JOURNAL_DAMAGE)
-        if last is None or last.body.get("problems") != listed:
-            journal.append(
-                EventKind.JOURNAL_DAMAGE,
-                {"problems": listed, "rows": report.rows, "head": report.head_seq},
-            )
-    if not journal.payments_in_step():
-        unfolded = tuple(journal.rebuild_payments())
+    unrecorded = False
+    try:
+        if problems:
+            listed = [problem.as_dict() for problem in problems]
+            last = journal.last_row(EventKind.JOURNAL_DAMAGE)
+            if last is None or last.body.get("problems") != listed:
+                journal.append(
+                    EventKind.JOURNAL_DAMAGE,
+                    {"problems": listed, "rows": report.rows, "head": report.head_seq},
+                )
+        if not journal.payments_in_step():
+            unfolded = tuple(journal.rebuild_payments())
+    except JournalUnwritableError:
+        unrecorded = True
     recorded = tuple(row.seq for row in journal.rows(kind=EventKind.JOURNAL_DAMAGE))
     return JournalHealth(
         rows=report.rows,
         problems=problems,
         recorded_damage=recorded,
         unfolded_rows=unfolded,
+        unrecorded=unrecorded,
     )

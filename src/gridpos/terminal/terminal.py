@@ -240,8 +240,15 @@ class Terminal:
         return self._locked(lambda: offline.download_arrears(self._context, area=area))
 
     def sign_out(self) -> SignOutAnswer:
-        """签退 (see :func:`gridpos.terminal.day.sign_out`)."""
-        return self._locked(lambda: day.sign_out(self._context))
+        """签退 (see :func:`gridpos.terminal.day.sign_out`); waiting payments get one forwarder
+        pass first, so the server hears of them while the day is still open."""
+
+        def act() -> SignOutAnswer:
+            if self._context.journal.waiting_count():
+                resolve_pending(self._context)
+            return day.sign_out(self._context)
+
+        return self._locked(act)
 
     def heartbeat(self) -> HeartbeatAnswer:
         return self._locked(lambda: day.heartbeat(self._context))

@@ -201,6 +201,16 @@ class Journal(JournalReader):
             JournalUnwritableError: less free space than the reserve (``low_space``), or the
                 write failed (``disk_full``, ``read_only``, ``io_error``).
         """
+        self.check_space()
+        with self.transaction():
+            self._bump("probe")
+
+    def check_space(self) -> None:
+        """Refuse when the storage holds less free space than the reserve.
+
+        Raises:
+            JournalUnwritableError: ``low_space`` (or ``io_error`` when it cannot be told).
+        """
         try:
             free = self._disk_free(self.path.parent)
         except OSError as exc:
@@ -209,8 +219,6 @@ class Journal(JournalReader):
             raise JournalUnwritableError(
                 "low_space", f"{free} bytes free, {self._reserve_bytes} needed"
             )
-        with self.transaction():
-            self._bump("probe")
 
     # ---- counters and meta --------------------------------------------------------------------
 
