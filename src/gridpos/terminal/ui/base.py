@@ -46,17 +46,23 @@ class StatusInfo:
     batch_closed: bool
 
 
-class StatusBar(Horizontal):
-    """The always-visible line: terminal, operator, day, float, link indicator, waiting count."""
+class StatusBar(Vertical):
+    """The always-visible lines: the link indicator, the waiting count and the float first,
+    then terminal, operator and business day."""
+
+    PARTS: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("link", "waiting", "float", "flags"),
+        ("terminal", "operator", "day"),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.parts = {name: Plain("", id=f"st-{name}") for row in self.PARTS for name in row}
 
     def compose(self) -> ComposeResult:
-        yield Plain("", id="st-terminal")
-        yield Plain("", id="st-operator")
-        yield Plain("", id="st-day")
-        yield Plain("", id="st-float")
-        yield Plain("", id="st-link")
-        yield Plain("", id="st-waiting")
-        yield Plain("", id="st-flags")
+        for row in self.PARTS:
+            with Horizontal(classes="status-row"):
+                yield from (self.parts[name] for name in row)
 
     def on_mount(self) -> None:
         app = cast("PosApp", self.app)
@@ -64,14 +70,14 @@ class StatusBar(Horizontal):
 
     def show(self, info: StatusInfo, texts: Texts) -> None:
         """Draw ``info`` in the screen's language."""
-        terminal = (
+        parts = self.parts
+        parts["terminal"].update(
             texts("status.terminal", no=info.terminal_no)
             if info.terminal_no
             else texts("status.not_enrolled")
         )
-        self.query_one("#st-terminal", Plain).update(terminal)
         signed_in = info.operator is not None and info.business_date is not None
-        self.query_one("#st-operator", Plain).update(
+        parts["operator"].update(
             texts("status.operator", name=info.operator)
             if signed_in
             else texts("status.signed_out")
@@ -79,22 +85,21 @@ class StatusBar(Horizontal):
         day = ""
         if signed_in:
             day = texts("status.day", date=info.business_date, batch=info.batch_no)
-        self.query_one("#st-day", Plain).update(day)
+        parts["day"].update(day)
         money = ""
         if signed_in and info.float_available is not None:
             money = texts("status.float", amount=yuan(info.float_available))
-        self.query_one("#st-float", Plain).update(money)
-        link = self.query_one("#st-link", Plain)
-        link.update(info.link.text)
-        link.set_classes(info.link.style)
+        parts["float"].update(money)
+        parts["link"].update(info.link.text)
+        parts["link"].set_classes(info.link.style)
         waiting = "" if info.waiting is None else texts("status.waiting", count=info.waiting)
-        self.query_one("#st-waiting", Plain).update(waiting)
+        parts["waiting"].update(waiting)
         flags = []
         if info.journal_damaged:
             flags.append(texts("status.journal_damaged"))
         if info.batch_closed:
             flags.append(texts("status.batch_closed"))
-        self.query_one("#st-flags", Plain).update(" ".join(flags))
+        parts["flags"].update(" ".join(flags))
 
 
 class PosScreen(Screen[None]):
