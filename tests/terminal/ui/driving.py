@@ -61,9 +61,7 @@ def screen_text(app: PosApp) -> str:
     for widget in app.screen.query("*"):
         if isinstance(widget, Plain):
             parts.append(widget.text)
-        elif isinstance(widget, Digits):
-            parts.append(widget.value)
-        elif isinstance(widget, Input):
+        elif isinstance(widget, Digits | Input):
             parts.append(widget.value)
         elif isinstance(widget, OptionList):
             parts.extend(str(option.prompt) for option in widget.options)
