@@ -199,14 +199,18 @@ async def role_submit(visit: Visit) -> Response:
 @console_page(Permission.OPERATORS_MANAGE)
 async def status_submit(visit: Visit) -> Response:
     disabled = visit.field("disabled") == "1"
-    done = await run_in_threadpool(
-        set_operator_disabled,
-        visit.services,
-        visit.actor,
-        form_token=visit.field("form_token"),
-        operator_id=_operator_id(visit),
-        disabled=disabled,
-    )
+    try:
+        done = await run_in_threadpool(
+            set_operator_disabled,
+            visit.services,
+            visit.actor,
+            form_token=visit.field("form_token"),
+            operator_id=_operator_id(visit),
+            disabled=disabled,
+        )
+    except InvalidFormError as refused:
+        errors = visit.field_errors(refused.errors)
+        return await _detail(visit, status=422, failed_form="status", errors=errors)
     return _after(visit, done, "disabled" if disabled else "enabled")
 
 
