@@ -20,7 +20,18 @@ from gridpos.interfaces.console.errors import EXCEPTION_HANDLERS, ErrorPages
 from gridpos.interfaces.console.live import EventBroker
 from gridpos.interfaces.console.registry import ConsoleModule, PageRegistry
 from gridpos.interfaces.console.rendering import Renderer
-from gridpos.interfaces.console.routes import auth, operators, organisations
+from gridpos.interfaces.console.routes import (
+    agents,
+    audit,
+    auth,
+    customers,
+    monitoring,
+    operators,
+    organisations,
+    parameters,
+    receipt_check,
+    terminals,
+)
 from gridpos.interfaces.console.web import Runtime
 
 MOUNT_PATH = "/console"
@@ -28,7 +39,18 @@ MOUNT_PATH = "/console"
 
 def default_modules() -> list[ConsoleModule]:
     """The parts of the console there are (later pages add theirs here)."""
-    return [auth.module(), organisations.module(), operators.module()]
+    return [
+        auth.module(),
+        organisations.module(),
+        operators.module(),
+        agents.module(),
+        terminals.module(),
+        customers.module(),
+        monitoring.module(),
+        audit.module(),
+        parameters.module(),
+        receipt_check.module(),
+    ]
 
 
 def create_console_app(
