@@ -142,3 +142,13 @@ def test_background_forwarding_sends_the_heartbeat_when_due(
         time.sleep(0.01)
     terminal.stop_forwarding()
     assert server.calls("heartbeat") == 1
+
+
+def test_sign_out_lets_waiting_payments_through_first(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    server.fail(PAY, "drop")
+    outcome = terminal.pay(terminal.query_account("0012345678"), 12587)
+    terminal.sign_out()
+    assert outcome.txn_id in server.payments
+    assert terminal.payment(outcome.txn_id).state is PaymentState.CONFIRMED

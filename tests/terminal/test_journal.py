@@ -224,3 +224,20 @@ def test_no_payment_starts_when_space_runs_low(
     assert refused.value.reason == "low_space"
     assert server.calls("pay") == 0
     assert terminal.journal.txn_by_trace(1) is None
+
+
+def test_damage_found_on_an_unwritable_journal_is_still_reported(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    journal = _open(path, clock)
+    _three_rows(journal)
+    journal.close()
+    _tamper(path, "DELETE FROM events WHERE seq = 2")
+    journal = _open(path, clock)
+    journal.connection.execute("PRAGMA query_only = 1")
+    health = check_journal(journal)
+    assert health.unrecorded
+    assert not health.intact
+    assert [p.kind for p in health.problems] == [ProblemKind.MISSING, ProblemKind.LINK_BROKEN]
+    journal.close()
