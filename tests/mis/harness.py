@@ -125,6 +125,12 @@ def start_mis(directory: Path, *, day: date) -> RunningMis:
                 for c, n, t, o in station_rows()
             ],
         )
+    return serve_mis(engine, day=day)
+
+
+def serve_mis(engine: Engine, *, day: date) -> RunningMis:
+    """Serve the MIS database of ``engine`` (its schema made) on a free port, its clock at 10:00
+    Beijing time on ``day``."""
     clock = ManualClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
     faults = FaultState()
     requests = RequestCounter(
