@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -22,12 +25,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 from sqlalchemy import Engine, func, select
 
 from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.migrate import upgrade
 from gridpos.adapters.db.tables import customers, receivables
+from gridpos.adapters.mis import MisClient
 from gridpos.application.mis_sync import sync_from_mis
 from gridpos.application.organisation_import import import_organisation
 from gridpos.application.outbox_delivery import deliver_due
@@ -36,10 +41,10 @@ from gridpos.domain.tariff import default_tariff_schedule
 from gridpos.refmis.engine import make_engine
 from gridpos.refmis.generator import CountySpec, load_county
 from gridpos.refmis.pricing import BillingPolicy
-from gridpos.refmis.tables import create_schema
+from gridpos.refmis.tables import create_schema, postings
 
 from .collecting import collect, seed_collector
-from .harness import ManualClock, serve_mis
+from .harness import API_KEY, ManualClock, serve_mis
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -73,8 +78,54 @@ def _payable(engine: Engine, *, on: date, limit: int) -> list[tuple[str, int]]:
     return [(str(account), int(owed)) for account, owed in rows if owed > 0]
 
 
-def run(*, customers_n: int, months: int, payments_n: int, kind: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"customers": customers_n, "months": months, "server_db": kind}
+class _MisProcess:
+    """``gridpos refmis serve`` in a process of its own, as in production (no shared GIL)."""
+
+    def __init__(self, engine: Engine, database: Path) -> None:
+        self.engine = engine
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gridpos", "refmis", "serve", "--port", str(port),
+             "--database-url", f"sqlite:///{database}", "--api-key", API_KEY],
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the reference MIS did not start")
+            time.sleep(0.1)
+
+    def client(self, *, timeout_s: float) -> MisClient:
+        return MisClient(base_url=self.url, api_key=API_KEY, timeout_s=timeout_s)
+
+    def posting_counts(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(postings.c.payment_id, func.count()).group_by(postings.c.payment_id)
+            )
+            return {str(payment_id): int(count) for payment_id, count in rows}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def run(
+    *, customers_n: int, months: int, payments_n: int, kind: str, mis_process: bool
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "customers": customers_n,
+        "months": months,
+        "server_db": kind,
+        "mis": "process" if mis_process else "thread",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         this_month = datetime.now(UTC).date().replace(day=1)
@@ -91,12 +142,16 @@ def run(*, customers_n: int, months: int, payments_n: int, kind: str) -> dict[st
         )
         result["generate_s"] = summary.seconds
         result["mis_receivables"] = summary.receivables
-        mis = serve_mis(mis_engine, day=today)
+        mis: Any = (
+            _MisProcess(mis_engine, directory / "refmis.sqlite")
+            if mis_process
+            else serve_mis(mis_engine, day=today)
+        )
         url, pg_name = _server_database(kind, directory)
         try:
             upgrade(url)
             engine = create_engine_for(url)
-            clock = ManualClock(mis.clock.now())
+            clock = ManualClock(datetime(today.year, today.month, today.day, 2, tzinfo=UTC))
             with mis.client(timeout_s=30) as client:
                 import_organisation(engine, client, clock=clock)
                 started = time.perf_counter()
@@ -154,6 +209,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--payments", type=int, default=2_000)
     parser.add_argument("--server-db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--mis-process", action="store_true", help="serve the MIS from a process of its own"
+    )
     args = parser.parse_args()
     print(
         json.dumps(
@@ -162,6 +220,7 @@ def main() -> None:
                 months=args.months,
                 payments_n=args.payments,
                 kind=args.server_db,
+                mis_process=args.mis_process,
             ),
             sort_keys=True,
         )
