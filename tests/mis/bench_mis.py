@@ -78,6 +78,19 @@ def _payable(engine: Engine, *, on: date, limit: int) -> list[tuple[str, int]]:
     return [(str(account), int(owed)) for account, owed in rows if owed > 0]
 
 
+# what `gridpos refmis serve` does, without loading every command of the program
+_SERVE_MIS = """
+import sys
+from datetime import UTC, datetime
+import uvicorn
+from gridpos.refmis.app import create_app
+from gridpos.refmis.engine import make_engine
+url, port, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+app = create_app(engine=make_engine(url), api_key=key, clock=lambda: datetime.now(UTC))
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+"""
+
+
 class _MisProcess:
     """``gridpos refmis serve`` in a process of its own, as in production (no shared GIL)."""
 
@@ -88,9 +101,8 @@ class _MisProcess:
             port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gridpos", "refmis", "serve", "--port", str(port),
-             "--database-url", f"sqlite:///{database}", "--api-key", API_KEY],
-        )  # fmt: skip
+            [sys.executable, "-c", _SERVE_MIS, f"sqlite:///{database}", str(port), API_KEY]
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
