@@ -18,6 +18,7 @@ from gridpos.application.console.access import Actor, Permission, require
 from gridpos.application.console.agents.admin import agent_not_found, visible_agent
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import (
+    AccessDeniedError,
     ConsoleError,
     Done,
     InvalidFormError,
@@ -26,6 +27,7 @@ from gridpos.application.console.errors import (
 )
 from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.floats import (
+    CHECKER_ROLES,
     MAX_AMOUNT_FEN,
     FloatError,
     FloatStatement,
@@ -180,9 +182,15 @@ def decide_float_topup(
     Raises :class:`AccessDeniedError` without ``topups.approve`` or outside the subtree,
     :class:`NotFoundError` for an unknown request, :class:`InvalidFormError` (field
     ``decision``) for a request already decided or one the actor asked for themselves
-    (``topup_self_approval``), or a role the float use case does not let decide.
+    (``topup_self_approval``). A role the float use case does not let decide (a station head)
+    is refused with :class:`AccessDeniedError`.
     """
     require(actor, Permission.TOPUPS_APPROVE)
+    if actor.role not in CHECKER_ROLES:  # the float use case's rule, refused up front
+        raise AccessDeniedError(
+            message_zh="充值申请由电费账务（或系统管理员）审批",
+            message_en="top-ups are decided by finance (or a company admin)",
+        )
     now = services.clock.now()
     action = "float_topup.approve" if approve else "float_topup.reject"
     with services.writing() as uow:
