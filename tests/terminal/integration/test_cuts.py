@@ -9,6 +9,8 @@ server's audit finds every ledger and float invariant intact.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,15 @@ def test_offline_upload(county: ServedCounty, tmp_path: Path, cut: str) -> None:
     }
     _agrees(county, terminal)
     terminal.close()
+
+
+def test_gridpos_audit_verify_is_clean_after_every_cut(county: ServedCounty) -> None:
+    """The command itself, over the county every test above has cut and healed (run last)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gridpos", "audit", "verify", "--database-url", county.url],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
