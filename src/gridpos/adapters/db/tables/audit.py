@@ -40,6 +40,10 @@ audit_log = Table(
     CheckConstraint("id >= 1", name="id_positive"),
     Index(None, "occurred_at"),
     Index(None, "action"),
+    # the console's searches: by the start of the actor or subject, or by action, newest first
+    Index(None, "actor", "occurred_at", postgresql_ops={"actor": "text_pattern_ops"}),
+    Index(None, "subject", "occurred_at", postgresql_ops={"subject": "text_pattern_ops"}),
+    Index(None, "action", "occurred_at", postgresql_ops={"action": "text_pattern_ops"}),
 )
 
 APPEND_ONLY_MESSAGE = "audit_log is append-only"

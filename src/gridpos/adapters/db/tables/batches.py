@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from gridpos.adapters.db.tables._base import EMPTY, Fen, Id, UtcDateTime, metadata, one_of
@@ -76,4 +77,11 @@ batch_differences = Table(
         "(state = 'resolved') = (resolved_at IS NOT NULL)", name="resolved_iff_resolved_at"
     ),
     Index(None, "batch_id"),
+    # the differences still open (a few among all ever found), for the monitoring page
+    Index(
+        "ix_batch_differences_open",
+        "batch_id",
+        postgresql_where=text("state = 'open'"),
+        sqlite_where=text("state = 'open'"),
+    ),
 )

@@ -37,4 +37,11 @@ outbox = Table(
         sqlite_where=text("state = 'pending'"),
     ),
     Index(None, "topic", "aggregate_id"),
+    # the oldest row still waiting, for the backlog's age on the monitoring page
+    Index(
+        "ix_outbox_pending_created",
+        "created_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
 )

@@ -82,6 +82,7 @@ payments = Table(
     Index(None, "agent_id", "business_date"),
     Index(None, "org_id", "business_date"),
     Index(None, "business_date", "terminal_id"),
+    Index(None, "terminal_id", "trace_no"),  # a receipt checked by its serial (流水号)
 )
 
 payment_allocations = Table(
