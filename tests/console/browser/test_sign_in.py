@@ -51,7 +51,9 @@ def test_each_role_signs_in_and_sees_its_own_menu(
     sign_in(page, served, who)
     expect(page).to_have_url(served.url("/"))
     expect(page.locator(".actor-role")).to_have_text(role_name)
-    assert page.locator("nav.menu a").all_inner_texts() == menu
+    entries = page.locator("nav.menu a").all_inner_texts()
+    # the foundation's pages (later pages add theirs to the menu beside them)
+    assert [entry for entry in entries if entry in {"组织机构", "操作员与角色"}] == menu
     if who == "admin@340828":
         page.screenshot(path=screenshots / "home-admin.png", full_page=True)
 
