@@ -160,6 +160,7 @@ def deliver_due(
     call_timeout = client.timeout_s if timeout_s is None else timeout_s
     lease = timedelta(seconds=call_timeout * _CALLS_PER_ROW * batch_size) + _LEASE_MARGIN
     claims = _claim(engine, now=clock.now(), batch_size=batch_size, lease=lease)
+    payments_of = _read_payments(engine, claims) if claims else {}
     counts = {"sent": 0, "retry": 0, "dead": 0, "defer": 0, "release": 0, "lost": 0}
     errors: list[tuple[int, str]] = []
     unavailable = False
@@ -167,7 +168,9 @@ def deliver_due(
         if unavailable or (should_stop is not None and should_stop()):
             outcome = _Outcome(kind="release")
         else:
-            outcome = _deliver(engine, client, claim, clock=clock, timeout_s=timeout_s)
+            outcome = _deliver(
+                engine, client, claim, payments_of[claim.id], clock=clock, timeout_s=timeout_s
+            )
             unavailable = outcome.mis_wide
         if outcome.kind == "retry" and claim.attempts >= policy.max_attempts:
             outcome = _Outcome(
@@ -235,20 +238,41 @@ def _claim(engine: Engine, *, now: datetime, batch_size: int, lease: timedelta) 
     ]
 
 
-def _deliver(
-    engine: Engine, client: MisClient, claim: _Claim, *, clock: Clock, timeout_s: float | None
-) -> _Outcome:
+def _read_payments(engine: Engine, claims: Sequence[_Claim]) -> dict[int, PaymentFacts | _Outcome]:
+    """Each claimed row's payment, read in one go (or the dead outcome of a row naming none)."""
+    found: dict[int, PaymentFacts | _Outcome] = {}
     with SqlUnitOfWork(engine, write=False) as uow:
-        payment_id = payment_ids_of(uow.connection, [claim.aggregate_id]).get(claim.aggregate_id)
-        try:
-            facts = read_payment(uow.connection, payment_id) if payment_id else None
-        except ValidationError as exc:
-            return _Outcome(kind="dead", code="message_invalid", error=_first_problem(exc))
-        post_state = _post_state(uow, claim) if claim.topic != TOPIC_POST else None
-    if facts is None:
-        return _Outcome(
-            kind="dead", code="payment_unknown", error=f"no payment {claim.aggregate_id!r}"
-        )
+        ids = payment_ids_of(uow.connection, sorted({claim.aggregate_id for claim in claims}))
+        for claim in claims:
+            payment_id = ids.get(claim.aggregate_id)
+            try:
+                facts = read_payment(uow.connection, payment_id) if payment_id else None
+            except ValidationError as exc:
+                found[claim.id] = _Outcome(
+                    kind="dead", code="message_invalid", error=_first_problem(exc)
+                )
+                continue
+            found[claim.id] = facts or _Outcome(
+                kind="dead", code="payment_unknown", error=f"no payment {claim.aggregate_id!r}"
+            )
+    return found
+
+
+def _deliver(
+    engine: Engine,
+    client: MisClient,
+    claim: _Claim,
+    facts: PaymentFacts | _Outcome,
+    *,
+    clock: Clock,
+    timeout_s: float | None,
+) -> _Outcome:
+    if isinstance(facts, _Outcome):
+        return facts
+    post_state = None
+    if claim.topic != TOPIC_POST:
+        with SqlUnitOfWork(engine, write=False) as uow:
+            post_state = _post_state(uow, claim)
     try:
         if claim.topic == TOPIC_POST:
             return _post(client, claim, facts, timeout_s=timeout_s)
