@@ -7,8 +7,8 @@ Enrolment and key rotation are one thing: a new one-time code (the server's enro
 terminal enrols with the new code, so collection is not interrupted by a rotation; from that
 enrolment on only the new key is accepted (its key version is checked with every request's
 counter, in every server process). A terminal whose key may be in the wrong hands is disabled
-first (refused at once), and enabled again after it has enrolled with a new code... which needs
-it enabled: so the order is disable, investigate, enable and make a code, enrol.
+(refused at once); a disabled terminal gets no code, so bringing it back means enabling it and
+making a code at once — its old key works again only until it enrols with that code.
 """
 
 from __future__ import annotations
