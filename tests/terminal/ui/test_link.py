@@ -19,6 +19,7 @@ from gridpos.terminal.ui.base import YesNoScreen
 from gridpos.terminal.ui.screens.menu import MenuScreen
 from gridpos.terminal.ui.screens.outcome import OutcomeScreen
 from gridpos.terminal.ui.screens.paying import AmountScreen, ConfirmScreen
+from gridpos.terminal.ui.screens.waiting import WaitingScreen
 from gridpos.terminal.ui.widgets import Plain, ReceiptPreview
 
 from .conftest import PosFactory
@@ -100,6 +101,16 @@ def test_link_down_payment_waits_offline_collection_then_both_upload(
             assert "脱机" in app.screen.query_one("#preview", ReceiptPreview).text
             await until(pilot, lambda: status_text(app, "waiting") == "待上送 2", seconds=5)
             screenshot(app, "offline-receipt-zh")
+
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("6")
+            await settle(pilot)
+            assert isinstance(app.screen, WaitingScreen)
+            listed = [line.split() for line in screen_text(app).splitlines()]
+            assert ["000001", online_customer, "60.00", "可疑"] in listed
+            assert ["000002", offline_customer, "50.00", "待上送/脱机"] in listed
+            screenshot(app, "waiting-zh")
 
             link.partition(False)
             await until(pilot, lambda: status_text(app, "waiting") == "待上送 0", seconds=HEAL_S)

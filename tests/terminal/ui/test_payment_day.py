@@ -130,6 +130,17 @@ def test_a_full_payment_and_the_batch_close(
             assert "已扎帐" in status_text(app, "flags")
             screenshot(app, "batch-zh")
 
+            await pilot.press("escape")
+            await settle(pilot)
+            assert "本批已扎帐" in screen_text(app)
+            await pilot.press("5")
+            await settle(pilot)
+            await pilot.press("enter")  # yes, sign out
+            await settle(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            assert "已签退：释放额度 0.00元，可用余额 908.00元" in screen_text(app)
+            assert status_text(app, "operator") == "未签到"
+
     asyncio.run(scenario())
     assert county.payments_of(account_no) == [(9200, "confirmed")]
     assert terminal.waiting_count() == 0
