@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select, update
 
 from gridpos.adapters.db.tables import outbox, payments, receivables
@@ -18,10 +19,12 @@ from gridpos.application.audit_verify import verify_database
 from gridpos.application.mis_sync import sync_from_mis
 from gridpos.application.outbox_delivery import (
     DeliveryReport,
+    RequeueError,
     RetryPolicy,
     dead_rows,
     deliver_due,
     outbox_status,
+    requeue_dead,
 )
 from gridpos.domain.ledger import EventKind
 from gridpos.refmis.tables import postings as mis_postings
@@ -365,6 +368,37 @@ def test_a_row_that_keeps_timing_out_gives_up_after_the_last_attempt(county: Cou
     assert (row["state"], row["attempts"]) == ("dead", 3)
     assert row["last_error"].startswith("gave up after 3 attempts")
     assert _mis_states(county.engine) == {row_payment(county.engine): "failed"}
+
+    # finance puts it back once the MIS is well again: it goes through, once
+    county.mis.set_faults("normal")
+    c = county.collector
+    with pytest.raises(RequeueError) as not_allowed:
+        requeue_dead(
+            county.engine, outbox_ids=[row["id"]], operator_id=c.collector_id,
+            clock=county.mis.clock,
+        )  # fmt: skip
+    assert not_allowed.value.code == "operator_not_allowed"
+    with pytest.raises(RequeueError) as not_dead:
+        requeue_dead(
+            county.engine, outbox_ids=[row["id"], 999], operator_id=c.finance_id,
+            clock=county.mis.clock,
+        )  # fmt: skip
+    assert (not_dead.value.code, not_dead.value.details) == (
+        "outbox_row_not_dead",
+        {"outbox_ids": [999]},
+    )
+    assert (
+        requeue_dead(
+            county.engine, outbox_ids=[row["id"]], operator_id=c.finance_id, clock=county.mis.clock
+        )
+        == 1
+    )
+    _drain(county)
+    [row] = _outbox(county.engine)
+    assert (row["state"], row["attempts"]) == ("sent", 1)
+    assert list(county.mis.posting_counts().values()) == [1]
+    assert _mis_states(county.engine) == {row_payment(county.engine): "posted"}
+    _audit_clean(county.engine)
 
 
 def test_an_unavailable_mis_counts_no_attempt_and_a_stop_releases_the_batch(
