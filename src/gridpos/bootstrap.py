@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from gridpos.adapters.db.engine import create_engine_for
+from gridpos.application.account_refresh import DEFAULT_TIMEOUT_S as REFRESH_TIMEOUT_S
+from gridpos.application.account_refresh import MisAccountRefresher
 from gridpos.application.console import ConsoleServices
 from gridpos.application.context import Services
 from gridpos.application.parameters import ParameterCache
@@ -20,6 +22,7 @@ from gridpos.domain.penalty import default_penalty_rules
 from gridpos.interfaces.console import ConsoleConfig, console_routes
 from gridpos.interfaces.http.app import create_app
 from gridpos.interfaces.http.logs import configure_logging
+from gridpos.interfaces.workers import mis_client_from, start_embedded_worker
 from gridpos.settings import Settings
 
 __all__ = [
@@ -52,11 +55,12 @@ def build_services(
 ) -> Services:
     """The use cases' collaborators for ``settings`` (each may be given instead)."""
     clock = clock or SystemClock()
+    engine = engine or create_engine_for(settings.database_url)
     return Services(
-        engine=engine or create_engine_for(settings.database_url),
+        engine=engine,
         clock=clock,
         county_tz=COUNTY_TIME,
-        refresher=refresher or ReplicaOnly(),
+        refresher=refresher or _refresher(settings, engine=engine, clock=clock),
         penalty_rules=default_penalty_rules(),
         parameters=ParameterCache(now=clock.now),
         passwords=passwords or PasswordHasher(),
@@ -74,12 +78,18 @@ def app_from_env() -> Starlette:
     return create_app(services, extra_routes=console_routes(console, ConsoleConfig.from_env()))
 
 
+def _refresher(settings: Settings, *, engine: Engine, clock: Clock) -> AccountRefresher:
+    """An account query refreshed from the MIS when one is configured, else the replica alone."""
+    client = mis_client_from(settings, timeout_s=REFRESH_TIMEOUT_S)
+    if client is None:
+        return ReplicaOnly()
+    return MisAccountRefresher(engine=engine, client=client, clock=clock)
+
+
 def start_background_worker(settings: Settings) -> Callable[[], None] | None:
     """Start the MIS worker (outbox delivery, replica sync) inside ``gridpos serve`` for the
-    embedded default; return how to stop it, or None when there is no worker to start.
-
-    The hook the MIS worker plugs into: until its entry point exists, ``serve`` runs without it
-    and ``gridpos worker`` (when present) runs it apart.
+    embedded default; return how to stop it, or None when no MIS is configured.
     """
-    del settings
-    return None
+    if not settings.mis_url:
+        return None
+    return start_embedded_worker(settings)

@@ -19,7 +19,10 @@ from typer.testing import CliRunner
 
 from gridpos.adapters.db.tables import customers, organisations, outbox
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
+from gridpos.application.account_refresh import MisAccountRefresher
 from gridpos.application.audit_verify import verify_database
+from gridpos.application.ports import RefreshOutcome, ReplicaOnly
+from gridpos.bootstrap import build_services, start_background_worker
 from gridpos.cli import app
 from gridpos.interfaces.workers import WorkerConfig, start_embedded_worker
 from gridpos.settings import Settings
@@ -181,3 +184,19 @@ def test_gridpos_worker_stops_gracefully_on_sigterm(county: County) -> None:
     assert events[0] == "mis_worker_started"
     assert events[-1] == "mis_worker_stopped"
     assert "outbox_delivered" in events
+
+
+def test_the_server_is_wired_to_the_mis_only_when_one_is_configured(server_engine: Engine) -> None:
+    url = _url(server_engine)
+    alone = build_services(Settings(data_dir=Path("."), database_url=url), engine=server_engine)
+    assert isinstance(alone.refresher, ReplicaOnly)
+    assert start_background_worker(Settings(data_dir=Path("."), database_url=url)) is None
+    wired = build_services(
+        Settings(
+            data_dir=Path("."), database_url=url, mis_url="http://127.0.0.1:9", mis_api_key="k"
+        ),
+        engine=server_engine,
+    )
+    assert isinstance(wired.refresher, MisAccountRefresher)
+    # nothing listens on port 9: the refresh gives up at once and the query uses the replica
+    assert wired.refresher.refresh("0100100001") is RefreshOutcome.UNAVAILABLE
