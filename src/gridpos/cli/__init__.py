@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from gridpos.cli import audit, db, demo, link, org, refmis, serve, terminal, terminals, worker
+from gridpos.cli import (
+    audit,
+    db,
+    demo,
+    fleet,
+    link,
+    org,
+    refmis,
+    serve,
+    terminal,
+    terminals,
+    worker,
+)
 
 app = typer.Typer(
     name="gridpos",
@@ -22,3 +34,4 @@ app.add_typer(terminals.app, name="terminals")
 app.command(name="terminal")(terminal.terminal)
 app.add_typer(org.app, name="org")
 app.command(name="worker")(worker.worker)
+app.command(name="fleet")(fleet.fleet)
