@@ -64,13 +64,16 @@ class ReceiptPreview(VerticalScroll):
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id, classes="receipt")
         self._text = text
+        self.display = bool(text)
 
     def compose(self) -> ComposeResult:
         yield Plain(self._text, classes="receipt-text")
 
     def show(self, text: str) -> None:
+        """Show ``text``; an empty preview takes no room."""
         self._text = text
         self.query_one(".receipt-text", Plain).update(text)
+        self.display = bool(text)
 
     @property
     def text(self) -> str:
