@@ -255,8 +255,10 @@ def undo(
     business_date: date,
     at: datetime,
     topic: str = "mis.reverse",
+    mis_state: str | None = None,
 ) -> None:
-    """Undo a confirmed payment (the exact negation of its posting) with its outbox row."""
+    """Undo a confirmed payment (the exact negation of its posting) with its outbox row; the
+    payment's ``mis_state`` set as well when given (the undo use case sets ``undo_pending``)."""
     state = {"reversal": "reversed", "void": "voided", "cancellation": "cancelled"}[kind.value]
     with SqlUnitOfWork(engine, write=True) as uow:
         conn = uow.connection
@@ -276,7 +278,10 @@ def undo(
                 payment_id=payment_id,
                 agent_id=collector.agent_id,
             )
-        conn.execute(update(payments).where(payments.c.id == payment_id).values(state=state))
+        moved: dict[str, str] = {"state": state}
+        if mis_state is not None:
+            moved["mis_state"] = mis_state
+        conn.execute(update(payments).where(payments.c.id == payment_id).values(moved))
         _insert(
             conn,
             payment_undos,

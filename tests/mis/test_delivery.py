@@ -482,3 +482,31 @@ def test_the_posting_written_in_the_row_is_the_one_sent(county: County) -> None:
             select(mis_postings.c.operator_id).where(mis_postings.c.payment_id == txn)
         ).scalar_one()
     assert operator == "clerk-7"
+
+
+def test_an_undone_payment_never_posted_is_not_counted_as_ours_in_the_mis(county: County) -> None:
+    c = county.collector
+    payment = collect(county.engine, c, account_no=C, cash=50000, business_date=DAY)
+    undo(
+        county.engine, c, payment, business_date=DAY, at=county.mis.clock.now(),
+        mis_state="undo_pending",
+    )  # fmt: skip
+    # a bank takes 200.00 on the same bill before our post and its reversal reach the MIS
+    post_elsewhere(county.mis, payment_id="BANK-5", account_no=C, period="202601", principal=20000)
+    sync_from_mis(county.engine, county.client, clock=county.mis.clock)
+
+    def january() -> tuple[int, int]:
+        with county.engine.connect() as connection:
+            row = connection.execute(
+                select(receivables.c.principal, receivables.c.principal_paid).where(
+                    receivables.c.mis_receivable_id == f"{C}-202601-1"
+                )
+            ).one()
+        return int(row.principal), int(row.principal_paid)
+
+    assert january() == (77600 - 20000, 0)  # the MIS's 200.00 are the bank's, not ours
+    _drain(county)  # our post and its reversal reach the MIS
+    sync_from_mis(county.engine, county.client, clock=county.mis.clock)
+    assert january() == (77600 - 20000, 0)
+    assert county.mis.posting_states()[_txn(county.engine, payment)] == "reversed"
+    _audit_clean(county.engine)

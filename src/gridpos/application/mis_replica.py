@@ -12,13 +12,14 @@ The MIS owns customers and bills; the server owns its ledger. Two rules keep bot
       principal      = max(mis_principal − paid elsewhere, principal_paid)
 
   where *ours in the MIS* is the principal our payments put on the receivable that the MIS holds
-  (payments whose ``mis_state`` is ``posted`` or ``undo_pending``). So the open principal the
-  terminal sees, ``principal − principal_paid``, is the MIS's open principal less our payments
-  not yet posted. The figure is recomputed whenever either side moves: when a sync or an account
-  refresh brings the MIS's figures, and when the outbox worker learns the MIS took or undid one of
-  our payments. A sync page read just before the worker's mark can leave it off by that payment
-  until the next change of the receivable arrives (the MIS stamps every posting and undo on the
-  receivable), which the next sync brings within its interval.
+  (payments whose ``mis_state`` is ``posted``, or ``undo_pending`` once their post was delivered).
+  So the open principal the terminal sees, ``principal − principal_paid``, is the MIS's open
+  principal less our payments not yet posted. The figure is recomputed whenever either side
+  moves: when a sync or an account refresh brings the MIS's figures, and when the outbox worker
+  learns the MIS took or undid one of our payments. A sync page read just before the worker's
+  mark can leave it off by that payment until the next change of the receivable arrives (the MIS
+  stamps every posting and undo on the receivable), which the next sync brings within its
+  interval.
 
 A receivable the MIS already shows fully paid, that the replica never had, is not copied: there is
 nothing left to collect on it and the MIS keeps its history.
@@ -31,11 +32,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from gridpos.adapters.db.tables import (
     customers,
     organisations,
+    outbox,
     payment_allocations,
     payments,
     receivables,
@@ -44,7 +57,7 @@ from gridpos.domain.errors import DomainError
 
 # Business dates are Beijing time; China keeps no daylight saving time.
 CHINA_TIME: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
-IN_MIS_STATES: Final = ("posted", "undo_pending")
+POST_TOPIC: Final = "mis.post"  # outbox_delivery.TOPIC_POST (that package imports this one)
 _CHUNK: Final = 500  # ids per IN list
 
 
@@ -386,11 +399,22 @@ def _locked_receivables(
 def _ours_in_mis(connection: Connection, receivable_ids: Sequence[int]) -> Mapping[int, int]:
     """Principal our payments put on each receivable that the MIS holds."""
     a, p = payment_allocations, payments
+    # an undo waiting for delivery leaves the posting in the MIS only if the post went first
+    post_delivered = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.topic == POST_TOPIC,
+            outbox.c.state == "sent",
+            or_(outbox.c.aggregate_id == p.c.txn_id, outbox.c.aggregate_id == cast(p.c.id, String)),
+        )
+        .exists()
+    )
+    in_mis = or_(p.c.mis_state == "posted", and_(p.c.mis_state == "undo_pending", post_delivered))
     found: dict[int, int] = {}
     for chunk in _chunks(sorted(set(receivable_ids))):
         query = (
             select(a.c.receivable_id, func.sum(a.c.principal_paid))
-            .join(p, and_(p.c.id == a.c.payment_id, p.c.mis_state.in_(IN_MIS_STATES)))
+            .join(p, and_(p.c.id == a.c.payment_id, in_mis))
             .where(a.c.receivable_id.in_(chunk))
             .group_by(a.c.receivable_id)
         )
