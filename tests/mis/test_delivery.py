@@ -26,6 +26,7 @@ from gridpos.application.outbox_delivery import (
     outbox_status,
     requeue_dead,
 )
+from gridpos.application.outbox_delivery.rows import Outcome, claim_due, record
 from gridpos.domain.ledger import EventKind
 from gridpos.refmis.tables import postings as mis_postings
 
@@ -510,3 +511,29 @@ def test_an_undone_payment_never_posted_is_not_counted_as_ours_in_the_mis(county
     assert january() == (77600 - 20000, 0)
     assert county.mis.posting_states()[_txn(county.engine, payment)] == "reversed"
     _audit_clean(county.engine)
+
+
+def test_a_claim_whose_lease_ran_out_is_taken_over_and_its_late_outcome_dropped(
+    county: County,
+) -> None:
+    collect(county.engine, county.collector, account_no=D, cash=1000, business_date=DAY)
+    clock = county.mis.clock
+    # a worker claims the row and stalls (its process froze) past its one-minute lease
+    [stalled] = claim_due(county.engine, now=clock.now(), batch_size=5, lease=timedelta(minutes=1))
+    assert deliver_due(county.engine, county.client, clock=clock, jitter=_no_jitter).claimed == 0
+    clock.moment += timedelta(minutes=2)
+
+    report = deliver_due(county.engine, county.client, clock=clock, jitter=_no_jitter)
+
+    assert (report.claimed, report.sent) == (1, 1)
+    # the stalled worker wakes up: what it would write is no longer its to write
+    kept = record(
+        county.engine, stalled, Outcome(kind="dead", error="late"), now=clock.now(),
+        policy=FAST, jitter=_no_jitter,
+    )  # fmt: skip
+    assert not kept
+    [row] = _outbox(county.engine)
+    assert (row["state"], row["attempts"], row["last_error"]) == ("sent", 2, None)
+    assert list(county.mis.posting_counts().values()) == [1]
+    # the take-over asked before posting (a second attempt), and posted once
+    assert county.mis.requests.count("POST", "/v1/postings") == 1

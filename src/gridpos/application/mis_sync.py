@@ -15,7 +15,7 @@ receivables) is read first, then written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -50,7 +50,7 @@ class SyncProgress:
     dropped_pages: int = 0  # pages another sync had applied first
     watermark: int = 0
     caught_up: bool = False  # the MIS had nothing more after the last page
-    fetched_customers: list[str] = field(default_factory=list)
+    fetched_customers: int = 0  # customers read one by one (their receivables came first)
 
     @property
     def rows(self) -> int:
@@ -99,7 +99,7 @@ def sync_from_mis(
             dropped_pages=progress.dropped_pages + (0 if applied else 1),
             watermark=watermark,
             caught_up=applied == 1 and not page.has_more,
-            fetched_customers=progress.fetched_customers + [c.account_no for c in extra],
+            fetched_customers=progress.fetched_customers + len(extra),
         )
         if applied and not page.has_more:
             break
