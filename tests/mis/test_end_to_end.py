@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from gridpos.adapters.db.tables import outbox, receivables
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
@@ -21,6 +22,7 @@ from gridpos.application.mis_sync import sync_from_mis
 from gridpos.application.organisation_import import import_organisation
 from gridpos.application.outbox_delivery import deliver_due
 from gridpos.application.terminals.enrolment import enrol, issue_enrolment_code
+from gridpos.cli import app
 from gridpos.interfaces.http.app import create_app
 from gridpos.protocol.terminal import routes
 from gridpos.protocol.terminal.accounts import AccountAnswer, AccountQuery
@@ -138,6 +140,10 @@ def test_terminal_payments_reach_the_mis_once_through_an_outage(
     assert paid_a.cash == 136873
     report_db = verify_database(SqlUnitOfWork(server_engine, write=False))
     assert report_db.ok, [b.describe() for b in report_db.breaks]
+    url = server_engine.url.render_as_string(hide_password=False)
+    verified = CliRunner().invoke(app, ["audit", "verify", "--database-url", url])
+    assert verified.exit_code == 0, verified.output
+    assert "all checks pass" in verified.output
 
 
 def _pay(pos: SignedClient, account_no: str, due: int, *, trace: int) -> PayRequest:
