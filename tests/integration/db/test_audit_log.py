@@ -120,7 +120,7 @@ def test_a_missing_entry_is_named(engine: Engine, tamper: Any) -> None:
     _append(engine, 4)
     tamper("DELETE FROM audit_log WHERE id = 2")
     assert _found(engine) == [
-        (3, "id (entries missing before this one)"),
+        (3, "chain position (entries missing before this one)"),
         (3, "prev_hash (link to the entry before)"),
     ]
 
@@ -174,5 +174,5 @@ def test_concurrent_writers_extend_one_chain(engine: Engine) -> None:
 
     with SqlUnitOfWork(engine, write=False) as uow:
         assert uow.audit.head()[0] == 40
-        assert [e.id for e in uow.audit.entries()] == list(range(1, 41))
+        assert [e.position for e in uow.audit.entries()] == list(range(1, 41))
         assert uow.audit.verify().ok

@@ -92,6 +92,11 @@ class SqlUnitOfWork:
             connection.close()
 
     @property
+    def engine(self) -> Engine:
+        """The engine this unit of work connects through."""
+        return self._engine
+
+    @property
     def connection(self) -> Connection:
         """The unit of work's connection. Raises ``RuntimeError`` outside ``with``."""
         if self._connection is None:

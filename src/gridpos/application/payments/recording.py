@@ -166,7 +166,8 @@ def record_payment(
             agent_id=facts.agent_id,
         )
     uow.payments.add_receipt(payment_id, encode(receipt))
-    uow.audit.append(
+    # unsealed: payments never queue on the audit chain's lock (see adapters.db.audit_log)
+    uow.audit.append_unsealed(
         occurred_at=now,
         actor=f"operator:{facts.operator_account}",
         action="payment.offline" if facts.offline else "payment.collect",

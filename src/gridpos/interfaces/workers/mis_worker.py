@@ -6,7 +6,8 @@ Each round (:meth:`MisWorker.step`):
    next round if the MIS is not there yet);
 2. when the sync is due (every ``sync_interval_s``), apply at most ``sync_pages_per_round`` pages
    of the MIS's changes, so a big first sync never starves the outbox;
-3. deliver one batch of the outbox (at most ``delivery_batch`` rows).
+3. deliver one batch of the outbox (at most ``delivery_batch`` rows);
+4. chain the audit entries payments wrote unsealed (see :mod:`gridpos.adapters.db.audit_log`).
 
 The loop then waits: not at all when the batch was full (more is due), ``idle_s`` when the outbox
 had nothing more, and an exponentially growing, jittered pause (``outage_base_s`` …
@@ -28,6 +29,7 @@ from typing import Final
 import structlog
 from sqlalchemy import Engine
 
+from gridpos.adapters.db.audit_log import seal_audit_log
 from gridpos.adapters.db.engine import DatabaseUnreachableError
 from gridpos.adapters.mis import MisClient, MisError
 from gridpos.application.mis_replica import ReplicaError
@@ -80,6 +82,7 @@ class WorkerState:
     outage_rounds: int = 0
     sent: int = 0
     dead: int = 0
+    sealed: int = 0  # audit entries chained
 
 
 class MisWorker:
@@ -144,6 +147,7 @@ class MisWorker:
             should_stop=self._stop.is_set,
         )
         self.state.last_delivery = report
+        self.state.sealed += seal_audit_log(self.engine)
         self.state.sent += report.sent
         self.state.dead += report.dead
         if report.claimed:
