@@ -72,6 +72,7 @@ class Terminal:
     terminal_no: str
     key: bytes
     clock: Clock
+    collector: tuple[str, str] = ("agent01", "3408280101")  # account, organisation code
     counter: int = 0
     serial: int = 0
     trace: int = 0
@@ -98,7 +99,7 @@ class Terminal:
         return route.answer.model_validate_json(answer.content)
 
     def sign_in(self) -> None:
-        account, org = COLLECTORS[self.terminal_no]
+        account, org = self.collector
         self.send(
             routes.SIGN_IN,
             SignInRequest(agent_account=account, password=PASSWORD, organisation_code=org),
@@ -138,6 +139,7 @@ class Collecting:
     http: Any
     keys: dict[str, bytes]
     customer_ids: dict[str, int] = field(default_factory=dict)
+    collectors: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(COLLECTORS))
 
     def terminal(self, terminal_no: str) -> Terminal:
         return Terminal(
@@ -145,6 +147,7 @@ class Collecting:
             terminal_no=terminal_no,
             key=self.keys[terminal_no],
             clock=self.services.clock,
+            collector=self.collectors[terminal_no],
         )
 
 
@@ -159,14 +162,28 @@ def _enrol(services: Services, terminal_no: str, org_code: str, agent_code: str)
     return key
 
 
-def seed_collecting(engine: Engine, tree: Tree, clock: Clock, *, day: date) -> Collecting:
-    """Add customers, funded agents, a second collector and two enrolled terminals."""
+def seed_collecting(
+    engine: Engine,
+    tree: Tree,
+    clock: Clock,
+    *,
+    day: date,
+    terminal_numbers: dict[str, tuple[str, str]] | None = None,
+    customer_numbers: dict[str, tuple[str, str]] | None = None,
+    second_collector: bool = True,
+    http: Any = None,
+) -> Collecting:
+    """Add customers, funded agents, a second collector and two enrolled terminals (or the
+    ``terminal_numbers`` and ``customer_numbers`` given); the terminals talk to an in-process
+    server unless ``http`` (a client of a running server) is given."""
     services = terminal_services(engine, clock)
+    terminal_numbers = TERMINALS if terminal_numbers is None else terminal_numbers
+    customer_numbers = CUSTOMERS if customer_numbers is None else customer_numbers
     now = clock.now()
     customer_ids: dict[str, int] = {}
     with SqlUnitOfWork(engine, write=True) as uow:
         conn = uow.connection
-        for account_no, (name, station) in CUSTOMERS.items():
+        for account_no, (name, station) in customer_numbers.items():
             customer_ids[account_no] = int(
                 conn.execute(
                     insert(customers)
@@ -180,16 +197,17 @@ def seed_collecting(engine: Engine, tree: Tree, clock: Clock, *, day: date) -> C
                     .returning(customers.c.id)
                 ).scalar_one()
             )
-        conn.execute(
-            insert(operators).values(
-                org_id=tree.org["3408280201"],
-                account="agent02",
-                name="郑代收",
-                password_hash=CHEAP.hash(PASSWORD),
-                role="agent",
-                agent_id=tree.agent["A0201"],
+        if second_collector:
+            conn.execute(
+                insert(operators).values(
+                    org_id=tree.org["3408280201"],
+                    account="agent02",
+                    name="郑代收",
+                    password_hash=CHEAP.hash(PASSWORD),
+                    role="agent",
+                    agent_id=tree.agent["A0201"],
+                )
             )
-        )
         for agent in ("A0101", "A0201"):
             conn.execute(
                 insert(float_topups).values(
@@ -211,7 +229,18 @@ def seed_collecting(engine: Engine, tree: Tree, clock: Clock, *, day: date) -> C
         uow.commit()
     keys = {
         terminal_no: _enrol(services, terminal_no, org_code, agent_code)
-        for terminal_no, (org_code, agent_code) in TERMINALS.items()
+        for terminal_no, (org_code, agent_code) in terminal_numbers.items()
     }
-    http = TestClient(create_app(services), raise_server_exceptions=True)
-    return Collecting(services=services, http=http, keys=keys, customer_ids=customer_ids)
+    collectors = {
+        terminal_no: ("agent01" if agent_code == "A0101" else "agent02", org_code)
+        for terminal_no, (org_code, agent_code) in terminal_numbers.items()
+    }
+    if http is None:
+        http = TestClient(create_app(services), raise_server_exceptions=True)
+    return Collecting(
+        services=services,
+        http=http,
+        keys=keys,
+        customer_ids=customer_ids,
+        collectors=collectors,
+    )

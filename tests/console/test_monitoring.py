@@ -213,12 +213,14 @@ def test_the_mis_backlog_is_old_and_the_mis_down(
 
 
 def test_the_charts_series_by_hour_day_and_station(
-    services: ConsoleServices, paid: Collecting
+    services: ConsoleServices, paid: Collecting, clock: SettableClock
 ) -> None:
     del paid
     admin = signed_in(services, "admin@340828").actor
     hourly = monitoring_chart(services, admin, "hourly")
-    assert [(p.label, p.count, p.amount) for p in hourly.points] == [("16", 3, 18_345)]
+    assert [p.label for p in hourly.points] == [f"{hour:02d}" for hour in range(24)]
+    assert [(p.label, p.count, p.amount) for p in hourly.points if p.count] == [("16", 3, 18_345)]
+    assert sum(p.amount for p in hourly.points) == 18_345
     daily = monitoring_chart(services, admin, "daily")
     assert daily.title_date == "2024-05"
     assert [(p.label, p.count, p.amount) for p in daily.points] == [("2024-05-01", 3, 18_345)]
@@ -231,6 +233,14 @@ def test_the_charts_series_by_hour_day_and_station(
     assert [p.amount for p in monitoring_chart(services, head, "stations").points] == [1_000]
     with pytest.raises(InvalidFormError):
         monitoring_chart(services, admin, "weekly")
+    clock.advance(timedelta(days=2))
+    later = monitoring_chart(services, admin, "daily")
+    assert [(p.label, p.count) for p in later.points] == [
+        ("2024-05-01", 3),
+        ("2024-05-02", 0),
+        ("2024-05-03", 0),
+    ]
+    assert monitoring_chart(services, admin, "stations").points == ()
 
 
 def test_the_change_marks_move_with_a_payment(

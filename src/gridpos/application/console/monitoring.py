@@ -331,7 +331,8 @@ def change_marks(services: ConsoleServices, actor: Actor) -> tuple[int, ...]:
 
 def monitoring_chart(services: ConsoleServices, actor: Actor, chart: str) -> ChartSeries:
     """The series of one chart over the actor's subtree: ``hourly`` (today by hour of the cash
-    time), ``daily`` (this month by business date), ``stations`` (today by supply station).
+    time, every hour), ``daily`` (this month by business date, every day to today),
+    ``stations`` (today by supply station, those that collected).
 
     Raises :class:`~gridpos.application.console.errors.AccessDeniedError` without
     ``monitoring.view``, :class:`InvalidFormError` (field ``chart``) for another chart.
@@ -349,15 +350,29 @@ def monitoring_chart(services: ConsoleServices, actor: Actor, chart: str) -> Cha
             ]
         )
     today = county_today(services.clock.now())
+    first = today.replace(day=1)
     with services.reading() as uow:
         charts = MonitoringCharts(uow.connection)
         if chart == "hourly":
-            points = charts.by_hour(path=actor.org_path, on=today)
+            points = _every(
+                [f"{hour:02d}" for hour in range(24)],
+                charts.by_hour(path=actor.org_path, on=today),
+            )
             title = today.isoformat()
         elif chart == "daily":
-            points = charts.by_day(path=actor.org_path, first=today.replace(day=1), last=today)
+            days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+            points = _every(
+                [day.isoformat() for day in days],
+                charts.by_day(path=actor.org_path, first=first, last=today),
+            )
             title = today.strftime("%Y-%m")
         else:
             points = charts.by_station(path=actor.org_path, on=today)
             title = today.isoformat()
     return ChartSeries(chart=chart, title_date=title, points=tuple(points))
+
+
+def _every(labels: Sequence[str], found: Sequence[SeriesPoint]) -> list[SeriesPoint]:
+    """A point for each label: the one found, or zero."""
+    by_label = {point.label: point for point in found}
+    return [by_label.get(label, SeriesPoint(label, 0, 0)) for label in labels]

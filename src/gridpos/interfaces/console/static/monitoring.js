@@ -39,6 +39,12 @@
       pending = window.setTimeout(drawAll, 1000);
     }
   });
+  document.addEventListener("htmx:sseOpen", function (event) {
+    event.target.setAttribute("data-live", "open");
+  });
+  document.addEventListener("htmx:sseError", function (event) {
+    event.target.setAttribute("data-live", "retrying");
+  });
   document.addEventListener("htmx:sseClose", function (event) {
     if (event.detail && event.detail.type === "message") { window.location.reload(); }
   });
