@@ -57,6 +57,22 @@ ENROL_ANSWER = enrolment.EnrolAnswer(
 )
 
 HEARTBEAT = session.Heartbeat(signal_dbm=-71, battery_percent=83, queue_depth=0, version="1.4.2")
+# a journal whose row 1043 was deleted (a gap, then a row that follows nothing) and whose row 1187
+# was altered: three places in the chain fail
+DAMAGED_HEARTBEAT = HEARTBEAT.model_copy(
+    update={
+        "journal_damage": session.JournalDamage(
+            problems=3,
+            first_seq=1043,
+            last_seq=1187,
+            kinds=(
+                session.JournalDamageKind.MISSING,
+                session.JournalDamageKind.LINK_BROKEN,
+                session.JournalDamageKind.ALTERED,
+            ),
+        )
+    }
+)
 HEARTBEAT_ANSWER = session.HeartbeatAnswer(
     server_time=PAID_AT, signed_in=True, business_date=BUSINESS_DATE
 )
@@ -286,6 +302,7 @@ SAMPLES = (
     ENROL_REQUEST,
     ENROL_ANSWER,
     HEARTBEAT,
+    DAMAGED_HEARTBEAT,
     HEARTBEAT_ANSWER,
     SIGN_IN_REQUEST,
     SIGN_IN_ANSWER,

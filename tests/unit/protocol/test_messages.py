@@ -235,6 +235,71 @@ def test_a_malformed_heartbeat_header_is_named(header: str) -> None:
     assert (caught.value.code, caught.value.field) == ("invalid_field", "X-GP-H")
 
 
+HEARTBEAT_BUDGET = 160
+
+
+def test_a_damaged_journal_rides_in_the_heartbeat_compactly() -> None:
+    body = encode(samples.DAMAGED_HEARTBEAT)
+    assert orjson.loads(body) == {
+        "sig": -71,
+        "bat": 83,
+        "q": 0,
+        "ver": "1.4.2",
+        "jd": {"n": 3, "first": 1043, "last": 1187, "k": ["missing", "link_broken", "altered"]},
+    }
+    assert len(body) == 40 + 78  # the report: ,"jd":{…} is 78 bytes
+    assert len(encode(samples.HEARTBEAT)) == 40  # an intact journal adds nothing
+    assert decode(session.Heartbeat, body) == samples.DAMAGED_HEARTBEAT
+
+
+def test_the_largest_damage_report_stays_within_the_heartbeat_budget() -> None:
+    worst = samples.DAMAGED_HEARTBEAT.model_copy(
+        update={
+            "journal_damage": session.JournalDamage(
+                problems=999_999_999,
+                first_seq=999_999_998,
+                last_seq=999_999_999,
+                kinds=tuple(session.JournalDamageKind),
+            )
+        }
+    )
+    assert len(encode(worst)) <= HEARTBEAT_BUDGET
+
+
+def test_the_damage_report_never_rides_in_the_header() -> None:
+    assert session.heartbeat_header(samples.DAMAGED_HEARTBEAT) == "s=-71,b=83,q=0,v=1.4.2"
+
+
+def _damaged(**changes: object) -> bytes:
+    data = orjson.loads(encode(samples.DAMAGED_HEARTBEAT))
+    data["jd"].update(changes)
+    return orjson.dumps({key: value for key, value in data.items() if value is not None})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"first": 1200}, "jd.last", "journal_damage_reversed"),
+        ({"k": ["altered", "altered"]}, "jd.k", "journal_damage_kind_repeated"),
+        ({"k": ["burnt"]}, "jd.k.0", "enum"),
+        ({"k": []}, "jd.k", "too_short"),
+        ({"k": ["altered", "missing", "link_broken", "truncated", "altered"]}, "jd.k", "too_long"),
+        ({"n": 0}, "jd.n", "greater_than_equal"),
+        ({"first": 0}, "jd.first", "greater_than_equal"),
+        ({"last": 10**9}, "jd.last", "less_than_equal"),
+        ({"rows": [1043]}, "jd.rows", "extra_forbidden"),
+    ],
+)
+def test_a_malformed_damage_report_is_named(
+    changes: dict[str, object], field: str, reason: str
+) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        decode(session.Heartbeat, _damaged(**changes))
+    assert (caught.value.code, caught.value.field) == ("invalid_field", field)
+    assert caught.value.body.details is not None
+    assert caught.value.body.details["reason"] == reason
+
+
 def test_sign_in_carries_the_three_credentials_and_the_allowance() -> None:
     data = orjson.loads(encode(samples.SIGN_IN_REQUEST))
     assert data == {

@@ -10,16 +10,24 @@ The heartbeat (signal, battery, journal queue depth, program version) is its own
 rides on ordinary requests in the :data:`HEARTBEAT_HEADER` (``s=-71,b=83,q=0,v=1.4.2``). The header
 is telemetry and is not signed: a server logs and ignores a malformed one rather than refuse the
 request it came with.
+
+A terminal whose journal failed its hash-chain check adds a :class:`JournalDamage` report to the
+heartbeat *request* (``jd``, about 60 bytes) — never to the header, which stays small and
+unsigned: the report is evidence, so it travels in a signed body. Such a terminal sends a
+heartbeat soon after it starts, and every later heartbeat and sign-in carries the report again.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
 
 from gridpos.protocol.errors import ErrorBody, ErrorCode, ProtocolError
 from gridpos.protocol.fields import (
+    MAX_COUNT,
     BatchNo,
     Code,
     Count,
@@ -37,15 +45,60 @@ HEARTBEAT_HEADER = "X-GP-H"
 SignalDbm = Annotated[int, Field(strict=True, ge=-140, le=0)]
 BatteryPercent = Annotated[int, Field(strict=True, ge=0, le=100)]
 Seconds = Annotated[int, Field(strict=True, ge=1, le=86_400)]
+JournalSeq = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
+"""A row of the terminal's journal, by its sequence number (1, 2, 3…)."""
+
+
+class JournalDamageKind(StrEnum):
+    """How the journal's hash chain fails at one place (the terminal's check names the same)."""
+
+    ALTERED = "altered"  # a row no longer matches its own hash
+    MISSING = "missing"  # a gap in the numbering: rows deleted
+    LINK_BROKEN = "link_broken"  # a row does not follow the row before it
+    TRUNCATED = "truncated"  # rows deleted at the end, behind the recorded head
+
+
+class JournalDamage(WireRequest):
+    """A damaged terminal journal: how many places of the hash chain fail, the first and last
+    damaged rows, and the kinds of damage (each once). Bounded whatever the damage: four small
+    numbers and at most four words. The rows themselves stay on the terminal, as found."""
+
+    problems: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)] = Field(alias="n")
+    first_seq: JournalSeq = Field(alias="first")
+    last_seq: JournalSeq = Field(alias="last")
+    kinds: tuple[JournalDamageKind, ...] = Field(
+        alias="k",
+        min_length=1,
+        max_length=len(JournalDamageKind),
+        json_schema_extra={"uniqueItems": True},
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> JournalDamage:
+        if self.last_seq < self.first_seq:
+            raise PydanticCustomError(
+                "journal_damage_reversed",
+                "the last damaged row comes before the first",
+                {"field": "last", "zh": "最后一处损坏早于第一处"},
+            )
+        if len(set(self.kinds)) != len(self.kinds):
+            raise PydanticCustomError(
+                "journal_damage_kind_repeated",
+                "each kind of damage is named once",
+                {"field": "k", "zh": "损坏类型重复"},
+            )
+        return self
 
 
 class Heartbeat(WireRequest):
-    """The terminal's health: signal (dBm), battery (%), journal rows not yet answered, version."""
+    """The terminal's health: signal (dBm), battery (%), journal rows not yet answered, version,
+    and — only when its journal failed the check — the damage report."""
 
     signal_dbm: SignalDbm | None = Field(default=None, alias="sig")
     battery_percent: BatteryPercent | None = Field(default=None, alias="bat")
     queue_depth: Count = Field(alias="q")
     version: ProgramVersion = Field(alias="ver")
+    journal_damage: JournalDamage | None = Field(default=None, alias="jd")
 
 
 class HeartbeatAnswer(WireAnswer):
@@ -57,7 +110,8 @@ class HeartbeatAnswer(WireAnswer):
 
 
 def heartbeat_header(heartbeat: Heartbeat) -> str:
-    """The heartbeat as the header value ``s=-71,b=83,q=0,v=1.4.2`` (absent parts left out)."""
+    """The heartbeat as the header value ``s=-71,b=83,q=0,v=1.4.2`` (absent parts left out; a
+    journal-damage report never rides in the header, see the module's docstring)."""
     parts: list[str] = []
     if heartbeat.signal_dbm is not None:
         parts.append(f"s={heartbeat.signal_dbm}")
