@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gridpos.adapters.db.parameter_store import parameters_in_force
-from gridpos.adapters.db.tables import audit_log, operators, parameters
+from gridpos.adapters.db.tables import audit_log, operators, parameters, receivables
 from gridpos.application.commission import commission_settings
 from gridpos.application.console import AccessDeniedError, ConsoleServices, InvalidFormError
 from gridpos.application.console.parameter_admin import (
@@ -44,7 +44,10 @@ from gridpos.application.dated_rules import (
 from gridpos.application.parameters import parse_parameters
 from gridpos.domain.categories import CustomerCategory
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
+from gridpos.protocol.terminal import routes
+from gridpos.protocol.terminal.accounts import AccountQuery
 
+from .collecting import seed_collecting
 from .conftest import SettableClock
 from .helpers import signed_in, token
 from .seed import FAST_HASHER, PASSWORD, Tree
@@ -463,3 +466,33 @@ def test_finance_sees_no_forms_and_cannot_post_one(client: TestClient, engine: E
     )
     assert refused.status_code == 403
     assert _rows(engine) == 0
+
+
+def test_payments_use_the_penalty_rule_recorded_for_their_day(
+    services: ConsoleServices, tree: Tree, engine: Engine, clock: SettableClock
+) -> None:
+    world = seed_collecting(engine, tree, clock, day=TODAY)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(receivables).values(
+                mis_receivable_id="MIS-0100000001-202403",
+                customer_id=world.customer_ids["0100000001"],
+                period="202403",
+                principal=10_000,
+                due_date=date(2024, 4, 20),
+            )
+        )
+    admin = signed_in(services, "admin@340828").actor
+    add_penalty_rule(services, admin, form_token=token(), form=RULE)  # 0.5‰ from 2024-06-01
+
+    def penalty_asked_by(terminal_no: str) -> int:
+        terminal = world.terminal(terminal_no)
+        terminal.sign_in()
+        answer = terminal.send(routes.ACCOUNT, AccountQuery(account_no="0100000001"))
+        return int(answer.lines[0].penalty)
+
+    clock.advance(timedelta(days=30))  # 2024-05-31: 41 days late at the built-in 1‰
+    assert penalty_asked_by("34080101") == 410
+    clock.advance(timedelta(days=1))  # 2024-06-01: 42 days late at the recorded 0.5‰
+    assert penalty_asked_by("34080201") == 210
+    world.http.close()

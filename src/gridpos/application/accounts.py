@@ -73,7 +73,7 @@ def query_account(services: Services, signed: SignedRequest, query: AccountQuery
             uow.payments.open_receivables(customer.id),
             category=customer.category,
             on=day.business_date,
-            rules=services.penalty_rules,
+            rules=day.params.penalty_rules or services.penalty_rules,
         )
         uow.commit()
     due = _due(customer, priced)
@@ -130,7 +130,7 @@ def download_arrears(
             open_by_customer[customer.id],
             category=customer.category,
             on=day.business_date,
-            rules=services.penalty_rules,
+            rules=day.params.penalty_rules or services.penalty_rules,
         )
         accounts.append(
             OfflineAccount(

@@ -19,6 +19,11 @@ not pay a database round trip for them; a change takes effect within that time.
 | commission.rate_ppm                  | int  | 0          | plus this share of the cash |
 | session.max_hours                    | int  | 14         | a sign-in expires after     |
 | terminal.hotline                     | text | none       | printed on the receipt      |
+| penalty.rule                         | rule | built in   | the penalty rule in force   |
+
+The penalty rule is the one recorded by the console (``gridpos.application.dated_rules``): its
+mapping, as ``PenaltyRules.from_config`` reads one entry, without dates — only the rule in force
+on the day is read, so it is made valid for any day. Without one, the built-in rules hold.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import structlog
 
 from gridpos.adapters.db.parameter_store import parameters_in_force
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
+from gridpos.domain.errors import DomainError
+from gridpos.domain.penalty import PenaltyRules
 
 CACHE_SECONDS = 30
 _log = structlog.get_logger(__name__)
@@ -54,6 +61,7 @@ class CollectionParameters:
     commission_rate_ppm: int = 0
     session_max_hours: int = 14
     hotline: str | None = None
+    penalty_rules: PenaltyRules | None = None  # None: the built-in rules
 
 
 KEYS: Mapping[str, str] = {
@@ -69,6 +77,7 @@ KEYS: Mapping[str, str] = {
     "commission.rate_ppm": "commission_rate_ppm",
     "session.max_hours": "session_max_hours",
     "terminal.hotline": "hotline",
+    "penalty.rule": "penalty_rules",
 }
 """Parameter key → field of :class:`CollectionParameters`."""
 
@@ -89,6 +98,13 @@ def parse_parameters(values: Mapping[str, Any]) -> CollectionParameters:
         if key not in values:
             continue
         value = values[key]
+        if name == "penalty_rules":
+            rules = _penalty_rules(value)
+            if rules is not None:
+                chosen[name] = rules
+            else:
+                _log.warning("parameter_ignored", key=key)
+            continue
         if name == "hotline":
             if isinstance(value, str) and 0 < len(value) <= 20:
                 chosen[name] = value
@@ -106,6 +122,16 @@ def parse_parameters(values: Mapping[str, Any]) -> CollectionParameters:
         else:
             _log.warning("parameter_ignored", key=key)
     return CollectionParameters(**chosen)
+
+
+def _penalty_rules(value: Any) -> PenaltyRules | None:
+    """The recorded rule as rules valid on any day (None when it does not validate)."""
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        return PenaltyRules.from_config([{**value, "valid_from": "0001-01-01", "valid_to": None}])
+    except DomainError:
+        return None
 
 
 class ParameterCache:

@@ -93,7 +93,7 @@ def collect_payment(services: Services, signed: SignedRequest, request: PayReque
             uow.payments.open_receivables(customer.id),
             category=customer.category,
             on=day.business_date,
-            rules=services.penalty_rules,
+            rules=params.penalty_rules or services.penalty_rules,
         )
         open_items = [item.open for item in priced]
         due = amount_due(

@@ -170,7 +170,7 @@ def _accept(
         uow.payments.open_receivables(customer.id),
         category=customer.category,
         on=cash_date,
-        rules=services.penalty_rules,
+        rules=params.penalty_rules or services.penalty_rules,
     )
     open_items = [item.open for item in priced]
     due = amount_due(
