@@ -124,6 +124,7 @@ class FleetReport:
             "receipts_without_payment": truth.receipts_without_payment,
             "audit_ok": self.audit.ok,
             "audit_failed": list(self.audit.failed),
+            "audit_error": self.audit.error,
             "ledger_ok": self.audit.ok,
             "float_ok": self.floats.ok,
             "float_agents": self.floats.agents,

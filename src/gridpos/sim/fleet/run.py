@@ -6,8 +6,8 @@
 2. The terminals, enrolled at the server with one-time codes, and each collector's day planned
    from the seed (:mod:`.plan`).
 3. The day: collectors in threads, the crashing ones in processes of their own; the outbox
-   posted to the MIS as it fills; server kills and coverage losses as the day reaches them
-   (:mod:`.chaos`), over the link's own cuts and stalls.
+   posted to the MIS as it fills by ``gridpos worker`` beside the server; server kills and
+   coverage losses as the day reaches them (:mod:`.chaos`), over the link's own cuts and stalls.
 4. When every collector has served its customers (or the day's deadline passed) the faults stop
    and the link heals; every terminal resolves what waits, closes its batch and signs out; what
    any terminal still has waiting is resolved by the fleet itself.
@@ -45,7 +45,7 @@ from gridpos.sim.fleet.crew import (
     needs_enrolment,
     terminal_dir,
 )
-from gridpos.sim.fleet.delivery import DrainReport, MisDelivery
+from gridpos.sim.fleet.delivery import DrainReport, drain_outbox
 from gridpos.sim.fleet.errors import fleet_error, option_invalid
 from gridpos.sim.fleet.events import Event, MemorySink
 from gridpos.sim.fleet.finish import audit, check_floats, final_sync
@@ -61,6 +61,7 @@ from gridpos.sim.fleet.services import (
     refmis_service,
     run_step,
     server_service,
+    worker_service,
 )
 from gridpos.sim.fleet.truth import judge
 from gridpos.sim.fleet.wire import wire_figures
@@ -127,7 +128,6 @@ class FleetRun:
         self.services: list[ServiceProcess] = []
         self.server: ServiceProcess | None = None
         self.link: LinkControl | None = None
-        self.delivery: MisDelivery | None = None
         self.chaos: Chaos | None = None
         self.crew: list[ThreadCollector | ChildCollector] = []
         self.sink = ProgressSink(self.data_dir / EVENTS_FILE)
@@ -158,13 +158,15 @@ class FleetRun:
 
     # ---- services -----------------------------------------------------------------------------
 
-    def _start(self, service: ServiceProcess) -> None:
+    def _launch(self, service: ServiceProcess) -> ServiceProcess:
         self.services.append(service)
         self.say(f"starting {service.name}")
-        service.start()
+        service.launch()
+        return service
 
     def _prepare(self) -> County:
         options = self.options
+        self._launch_early()
         if options.own_mis:
             refmis_url = f"sqlite:///{self.data_dir / 'refmis.sqlite'}"
             self.say(f"generating a county of {options.county_customers} customers")
@@ -188,7 +190,7 @@ class FleetRun:
             service, self.mis_url = refmis_service(
                 data_dir=self.data_dir, database_url=refmis_url, api_key=self.mis_key, env=self.env
             )
-            self._start(service)
+            self._launch(service).wait_ready()
         self.say("preparing the server's database")
         with MisClient(base_url=self.mis_url, api_key=self.mis_key, timeout_s=60) as client:
             setup = prepare_database(
@@ -217,27 +219,47 @@ class FleetRun:
             )
         return county
 
-    def _start_server_and_link(self) -> None:
-        options = self.options
-        if options.own_server:
-            env = {**self.env, "GRIDPOS_MIS_URL": self.mis_url, "GRIDPOS_MIS_API_KEY": self.mis_key}
+    def _launch_link(self) -> None:
+        """The fleet's link in front of the server's port (known before the server starts)."""
+        service, self.link_url, control = link_service(
+            data_dir=self.data_dir,
+            upstream=self.server_url.removeprefix("http://"),
+            profile=self.options.profile.as_dict(),
+            seed=self.options.seed,
+            env=self.env,
+            idle_timeout_s=LINK_IDLE_TIMEOUT_S,
+        )
+        self._launch(service)
+        self.link = LinkControl(control)
+
+    def _launch_early(self) -> None:
+        """The server's place and the link first: the link starts while the county is made."""
+        if self.options.own_server:
             self.server, self.server_url = server_service(
-                data_dir=self.data_dir, database_url=self.database_url, env=env
+                data_dir=self.data_dir, database_url=self.database_url, env=self.env
             )
-            self._start(self.server)
-        if options.own_link:
-            upstream = self.server_url.removeprefix("http://")
-            service, self.link_url, control = link_service(
+        if self.options.own_link:
+            self._launch_link()
+
+    def _start_server_and_link(self) -> None:
+        """The server and its MIS worker (when the fleet's own), every service answering, and the
+        link's script set."""
+        options = self.options
+        if self.server is not None:
+            mis = {"GRIDPOS_MIS_URL": self.mis_url, "GRIDPOS_MIS_API_KEY": self.mis_key}
+            self.server.env = {**self.server.env, **mis}
+            self._launch(self.server)
+            worker = worker_service(
                 data_dir=self.data_dir,
-                upstream=upstream,
-                profile=options.profile.as_dict(),
-                seed=options.seed,
+                database_url=self.database_url,
+                mis_url=self.mis_url,
+                api_key=self.mis_key,
                 env=self.env,
-                idle_timeout_s=LINK_IDLE_TIMEOUT_S,
             )
-            self._start(service)
-            self.link = LinkControl(control)
-        elif options.link_control_url:
+            self._launch(worker)
+        for service in self.services:
+            service.wait_ready()
+        if not options.own_link and options.link_control_url:
             self.link = LinkControl(options.link_control_url)
         if self.link is not None and options.script:
             self.link.change({"script": {"rules": options.script}})
@@ -338,15 +360,8 @@ class FleetRun:
         options = self.options
         county = self._prepare()
         self._start_server_and_link()
-        self.delivery = MisDelivery(
-            database_url=self.database_url,
-            mis_url=self.mis_url,
-            api_key=self.mis_key,
-            seed=options.seed,
-        )
         plans = self._plans(county)
         self._lap("setup_s")
-        self.delivery.start()
         deadline = self._start_day(plans)
         self._wait_for_customers(len(plans), deadline)
         self._lap("day_s")
@@ -358,7 +373,13 @@ class FleetRun:
         )
         self._lap("end_of_day_s")
         self.say("draining the outbox to the MIS")
-        drained = self.delivery.drain(timeout_s=options.drain_timeout_s)
+        drained = drain_outbox(
+            database_url=self.database_url,
+            mis_url=self.mis_url,
+            api_key=self.mis_key,
+            seed=options.seed,
+            timeout_s=options.drain_timeout_s,
+        )
         self.say("checking: audit verify, journals, server, MIS")
         audited = audit(self.database_url, env=self.env)
         self._lap("checks_s")
@@ -457,8 +478,6 @@ class FleetRun:
             self.chaos.stop()
         for member in self.crew:
             member.kill()
-        if self.delivery is not None:
-            self.delivery.close()
         for service in reversed(self.services):
             service.stop()
         self.sink.close()

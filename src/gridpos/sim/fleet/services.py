@@ -25,6 +25,7 @@ from gridpos.sim.fleet.errors import fleet_error
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 POLL_S = 0.1
+SETTLE_S = 1.0
 CONTROL_TIMEOUT_S = 10.0
 
 
@@ -44,16 +45,18 @@ def gridpos_command(*args: str) -> list[str]:
 class ServiceProcess:
     """One service as a child process; its output goes to ``log_path``.
 
-    ``ready_url`` is asked (GET, any answer below 500) until the service answers.
+    ``ready_url`` is asked (GET, any answer below 500) until the service answers; a service
+    without one (a worker) is ready when it is still running after :data:`SETTLE_S`.
     """
 
     name: str
     args: Sequence[str]
     env: Mapping[str, str]
     log_path: Path
-    ready_url: str
+    ready_url: str | None
     starts: int = 0
     kills: int = 0
+    _launched_at: float = field(default=0.0, repr=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -71,6 +74,11 @@ class ServiceProcess:
             FleetError: ``fleet_service_failed`` — it exited or did not answer in time (the last
                 lines of its log in the details).
         """
+        self.launch()
+        self.wait_ready(timeout_s=timeout_s)
+
+    def launch(self) -> None:
+        """Start the process (unless it runs) without waiting for it."""
         if self.alive():
             return
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,11 +92,23 @@ class ServiceProcess:
             stdin=subprocess.DEVNULL,
         )
         self.starts += 1
+        self._launched_at = time.monotonic()
+
+    def wait_ready(self, *, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Wait until the launched process answers (see :meth:`start`)."""
+        process = self._process
+        if process is None:
+            raise self._failed("was never started")
         deadline = time.monotonic() + timeout_s
+        if self.ready_url is None:
+            time.sleep(max(0.0, self._launched_at + SETTLE_S - time.monotonic()))
+            if process.poll() is not None:
+                raise self._failed("exited", code=process.returncode)
+            return
         with httpx.Client(timeout=2.0) as http:
             while True:
-                if self._process.poll() is not None:
-                    raise self._failed("exited", code=self._process.returncode)
+                if process.poll() is not None:
+                    raise self._failed("exited", code=process.returncode)
                 try:
                     if http.get(self.ready_url).status_code < 500:
                         return
@@ -160,19 +180,52 @@ def server_service(
     *, data_dir: Path, database_url: str, env: Mapping[str, str]
 ) -> tuple[ServiceProcess, str]:
     """``gridpos serve`` (not started) on a fixed port, so a restart comes back where the link
-    expects it, and its URL."""
+    expects it, and its URL. The MIS worker runs apart (:func:`worker_service`), as in
+    production: killing the server does not kill the worker in the middle of a delivery."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     service = ServiceProcess(
         name="server",
         args=gridpos_command(
-            "serve", "--port", str(port), "--database-url", database_url, "--log-level", "warning"
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--no-worker",
+            "--log-level",
+            "warning",
         ),
         env={**env, "GRIDPOS_DATA_DIR": str(data_dir), "GRIDPOS_DATABASE_URL": database_url},
         log_path=data_dir / "logs" / "server.log",
         ready_url=f"{url}/healthz",
     )
     return service, url
+
+
+def worker_service(
+    *, data_dir: Path, database_url: str, mis_url: str, api_key: str, env: Mapping[str, str]
+) -> ServiceProcess:
+    """``gridpos worker`` (not started): replica sync and outbox delivery to the MIS."""
+    return ServiceProcess(
+        name="worker",
+        args=gridpos_command(
+            "worker",
+            "--database-url",
+            database_url,
+            "--mis-url",
+            mis_url,
+            "--mis-api-key",
+            api_key,
+            "--mis-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ),
+        env={**env, "GRIDPOS_DATA_DIR": str(data_dir)},
+        log_path=data_dir / "logs" / "worker.log",
+        ready_url=None,
+    )
 
 
 def link_service(
