@@ -1,5 +1,9 @@
 """Terminals: enrolment, keys, the replay guard, the heartbeat, the open business day and batch.
 
+A heartbeat may carry a report of a damaged terminal journal: the latest is kept in
+``journal_damage`` (with ``journal_damage_at``, when it last changed) until the terminal is
+enrolled again with a fresh journal.
+
 The replay guard is one statement: ``UPDATE terminals SET last_counter = :n WHERE id = :id AND
 last_counter < :n AND state = 'active'`` — two requests with the same counter can never both pass,
 whatever the interleaving, and the counter is kept only with the transaction that accepted it.
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from gridpos.adapters.db.tables import batches, organisations, terminals
 
@@ -54,6 +58,7 @@ class HeartbeatValues:
     battery: int | None
     queue_depth: int | None
     program_version: str | None
+    journal_damage: str | None = None  # canonical JSON of a damaged journal's report
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +249,32 @@ class TerminalStore:
             org_id=int(row.org_id),
         )
 
-    def record_heartbeat(self, terminal_id: int, heartbeat: HeartbeatValues) -> None:
-        """Keep the health a terminal reported."""
+    def record_heartbeat(
+        self, terminal_id: int, heartbeat: HeartbeatValues, *, now: datetime
+    ) -> bool:
+        """Keep the health a terminal reported; whether it carried a journal-damage report other
+        than the one kept (the new one is then kept, changed at ``now``)."""
         self._connection.execute(
             update(terminals)
             .where(terminals.c.id == terminal_id)
             .values(_heartbeat_values(heartbeat))
         )
+        if heartbeat.journal_damage is None:
+            return False
+        # one statement: of two heartbeats with the same new report, only one changes the row
+        changed = self._connection.execute(
+            update(terminals)
+            .where(terminals.c.id == terminal_id)
+            .where(
+                or_(
+                    terminals.c.journal_damage.is_(None),
+                    terminals.c.journal_damage != heartbeat.journal_damage,
+                )
+            )
+            .values(journal_damage=heartbeat.journal_damage, journal_damage_at=now)
+            .returning(terminals.c.id)
+        ).first()
+        return changed is not None
 
     # ---- administration and enrolment ----------------------------------------------------------
 
@@ -288,6 +312,8 @@ class TerminalStore:
                 business_date=None,
                 signed_in_operator_id=None,
                 signed_in_at=None,
+                journal_damage=None,  # a terminal enrols only on a journal without identity
+                journal_damage_at=None,
             )
         )
 

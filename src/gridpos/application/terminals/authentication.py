@@ -8,8 +8,10 @@ operation commits; a refused operation keeps its counter through :func:`keep_cou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -28,6 +30,7 @@ from gridpos.protocol.signing import (
 from gridpos.protocol.terminal.session import (
     HEARTBEAT_HEADER,
     Heartbeat,
+    JournalDamage,
     read_heartbeat_header,
 )
 
@@ -49,13 +52,28 @@ def _refusal(refused: SignatureRefusal) -> RefusalError:
     )
 
 
+def journal_damage_details(damage: JournalDamage) -> dict[str, Any]:
+    """A journal-damage report as kept and audited: plain names, the kinds in sorted order."""
+    return {
+        "problems": damage.problems,
+        "first_seq": damage.first_seq,
+        "last_seq": damage.last_seq,
+        "kinds": sorted(kind.value for kind in damage.kinds),
+    }
+
+
 def heartbeat_values(heartbeat: Heartbeat) -> HeartbeatValues:
-    """The stored form of a heartbeat."""
+    """The stored form of a heartbeat (a journal-damage report as canonical JSON text, so the
+    same report always compares equal)."""
+    damage = heartbeat.journal_damage
     return HeartbeatValues(
         signal=heartbeat.signal_dbm,
         battery=heartbeat.battery_percent,
         queue_depth=heartbeat.queue_depth,
         program_version=heartbeat.version,
+        journal_damage=None
+        if damage is None
+        else json.dumps(journal_damage_details(damage), sort_keys=True, separators=(",", ":")),
     )
 
 

@@ -5,17 +5,26 @@ refused with its own code, wrong passwords counted towards a lockout — opens t
 business day (the county's calendar date, from the server's clock) and its batch, and, on request,
 holds an offline allowance from the agent's float. Sign-out releases what is left of the hold,
 unless offline payments still wait to be uploaded: the hold stays for them.
+
+A heartbeat (its own request, or inside a sign-in) may report a damaged terminal journal: the
+terminal's row keeps the latest report, and a report other than the one kept is audited as
+``terminal.journal_damaged``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from gridpos.adapters.db.agent_store import OperatorRecord
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
-from gridpos.application.terminals.authentication import SignedRequest, claim, heartbeat_values
+from gridpos.application.terminals.authentication import (
+    SignedRequest,
+    claim,
+    heartbeat_values,
+    journal_damage_details,
+)
 from gridpos.application.terminals.directory import TerminalIdentity
 from gridpos.application.terminals.passwords import count_failure, is_locked, password_matches
 from gridpos.domain.ledger import LedgerError, hold_posting, hold_release_posting
@@ -66,7 +75,7 @@ def sign_in(services: Services, signed: SignedRequest, request: SignInRequest) -
     with services.writing() as uow:
         claim(uow, signed, services)
         if request.heartbeat is not None:
-            uow.terminals.record_heartbeat(terminal.id, heartbeat_values(request.heartbeat))
+            _keep_heartbeat(uow, terminal, request.heartbeat, now=now)
         operator, org_path = _collector(uow, request)
         if is_locked(operator, now=now):
             raise RefusalError(ErrorCode.OPERATOR_LOCKED)
@@ -262,15 +271,32 @@ def sign_out(services: Services, signed: SignedRequest, request: SignOutRequest)
     )
 
 
+def _keep_heartbeat(
+    uow: SqlUnitOfWork, terminal: TerminalIdentity, heartbeat: Heartbeat, *, now: datetime
+) -> None:
+    """Keep the reported health; audit a journal-damage report other than the one kept."""
+    damage = heartbeat.journal_damage
+    changed = uow.terminals.record_heartbeat(terminal.id, heartbeat_values(heartbeat), now=now)
+    if changed and damage is not None:
+        uow.audit.append(
+            occurred_at=now,
+            actor=f"terminal:{terminal.terminal_no}",
+            action="terminal.journal_damaged",
+            subject=f"terminal:{terminal.terminal_no}",
+            details=journal_damage_details(damage),
+        )
+
+
 def heartbeat(services: Services, signed: SignedRequest, request: Heartbeat) -> HeartbeatAnswer:
-    """Keep the terminal's health; answer the server's time and whether it is signed in.
+    """Keep the terminal's health (and audit a new journal-damage report as
+    ``terminal.journal_damaged``); answer the server's time and whether it is signed in.
 
     Raises the signing refusals of :func:`claim`.
     """
     now = services.clock.now()
     with services.writing() as uow:
         session = claim(uow, signed, services)
-        uow.terminals.record_heartbeat(signed.terminal.id, heartbeat_values(request))
+        _keep_heartbeat(uow, signed.terminal, request, now=now)
         uow.commit()
     return HeartbeatAnswer(
         server_time=now,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -45,6 +46,11 @@ terminals = Table(
     Column("business_date", Date, nullable=True),
     Column("signed_in_operator_id", Id, ForeignKey("operators.id"), nullable=True),
     Column("signed_in_at", UtcDateTime, nullable=True),
+    # a damaged terminal journal: the latest report (canonical JSON: problems, first_seq,
+    # last_seq, kinds) and when it last changed; empty while the journal is intact (last, as
+    # migration 0008 added them)
+    Column("journal_damage", Text, nullable=True),
+    Column("journal_damage_at", UtcDateTime, nullable=True),
     UniqueConstraint("terminal_no"),
     one_of("state", TERMINAL_STATES, name="state_known"),
     CheckConstraint("key_version >= 0", name="key_version_not_negative"),
