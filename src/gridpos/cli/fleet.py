@@ -39,6 +39,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def fleet(
     terminals: Annotated[int, typer.Option(help="Terminals, one per collection point.")] = 4,
+    skip_seats: Annotated[
+        int, typer.Option(help="Leave the first collection points to people (demo).")
+    ] = 0,
     profile: Annotated[
         str, typer.Option(help='good | gprs | mountain, or JSON such as \'{"base":"gprs"}\'.')
     ] = "gprs",
@@ -89,6 +92,7 @@ def fleet(
         rules = json.loads(script.read_text(encoding="utf-8")) if script else []
         options = FleetOptions(
             terminals=terminals,
+            skip_seats=skip_seats,
             profile=profile_from_data(_profile(profile)),
             seed=seed,
             customers_per_terminal=customers_per_terminal,

@@ -28,10 +28,12 @@ class FleetOptions:
     Point it at running services with ``server_url`` (the server, for enrolment), ``mis_url``
     and ``mis_api_key`` (the MIS), ``link_url`` and ``link_control_url`` (a running link
     emulator the terminals go through) and ``database_url`` (the server's database, read for
-    the comparison); what is not given is started in ``data_dir``.
+    the comparison); what is not given is started in ``data_dir``. ``skip_seats`` leaves the
+    first collection points (in terminal-number order) to people collecting by hand.
     """
 
     terminals: int = 4
+    skip_seats: int = 0
     profile: LinkProfile = GPRS
     seed: int = 7
     customers_per_terminal: int = 30
@@ -98,6 +100,7 @@ class FleetOptions:
             FleetError: ``fleet_option_invalid``.
         """
         _count("terminals", self.terminals, 1, MAX_TERMINALS)
+        _count("skip_seats", self.skip_seats, 0, MAX_TERMINALS)
         _count("customers_per_terminal", self.customers_per_terminal, 1, 10_000)
         _count("payments_per_terminal", self.payments_per_terminal, 0, MAX_PAYMENTS)
         _count("county_customers", self.county_customers, 24, 1_000_000)

@@ -68,6 +68,7 @@ from gridpos.sim.fleet.wire import wire_figures
 
 FLEET_MIS_KEY = "fleet-mis-key"
 EVENTS_FILE = "fleet-events.jsonl"
+LINK_STATS_FILE = "link-stats.json"
 GENERATE_TIMEOUT_S = 900.0
 LINK_IDLE_TIMEOUT_S = 120.0
 POLL_S = 0.2
@@ -209,13 +210,13 @@ class FleetRun:
             )
         finally:
             engine.dispose()
-        if len(county.seats) < options.terminals:
+        if len(county.seats) < options.skip_seats + options.terminals:
             raise fleet_error(
                 "fleet_too_many_terminals",
                 "--terminals",
                 f"县内只有 {len(county.seats)} 个代收点",
                 f"the county has {len(county.seats)} collection points",
-                given=options.terminals,
+                given=options.skip_seats + options.terminals,
             )
         return county
 
@@ -268,7 +269,7 @@ class FleetRun:
 
     def _plans(self, county: County) -> list[TerminalPlan]:
         options = self.options
-        seats = county.seats[: options.terminals]
+        seats = county.seats[options.skip_seats : options.skip_seats + options.terminals]
         wanted = [s.terminal_no for s in seats if needs_enrolment(self.data_dir, s.terminal_no)]
         if wanted:
             self.say(f"enrolling {len(wanted)} terminals")
@@ -425,8 +426,10 @@ class FleetRun:
         online = sum(1 for records in journals.values() for record in records if not record.offline)
         wire = None
         if self.link is not None:
+            stats = self.link.stats()
+            (self.data_dir / LINK_STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
             wire = wire_figures(
-                self.link.stats(),
+                stats,
                 online_payments=online,
                 one_way_s=self.options.profile.one_way_s,
                 bytes_per_s=self.options.profile.bytes_per_s,
