@@ -145,12 +145,17 @@ class ParameterCache:
 
     def on(self, uow: SqlUnitOfWork, day: date) -> CollectionParameters:
         """The parameters in force on ``day``, read through ``uow`` when not cached."""
+        return self.lookup(day, lambda: parameters_in_force(uow.connection, on=day))
+
+    def lookup(self, day: date, read: Callable[[], Mapping[str, Any]]) -> CollectionParameters:
+        """The parameters in force on ``day``; ``read`` gives their raw values by key when they
+        are not cached (for a caller holding its own connection)."""
         now = self._now()
         with self._lock:
             hit = self._cached.get(day)
         if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
-        parsed = parse_parameters(parameters_in_force(uow.connection, on=day))
+        parsed = parse_parameters(read())
         with self._lock:
             if len(self._cached) > 8:
                 self._cached.clear()

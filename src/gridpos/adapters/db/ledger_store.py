@@ -188,30 +188,38 @@ class LedgerStore:
             current = self._connection.execute(
                 select(kept.column).where(kept.table.c.id == account.owner_id)
             ).scalar_one()
-            code, what_zh, what_en = _OUT_OF_BOUNDS[account.kind]
-            now, moved = format_yuan(current), format_yuan(abs(change))
-            if code.endswith("_insufficient"):
-                message_zh = f"{what_zh}不足：现有 {now} 元，需要 {moved} 元"
-                message_en = f"the {what_en} is insufficient: {now} yuan, {moved} yuan needed"
-            else:
-                message_zh = f"{what_zh}超出范围：现有 {now} 元，变动 {format_yuan(change)} 元"
-                message_en = (
-                    f"the {what_en} would go out of range: {now} yuan,"
-                    f" change of {format_yuan(change)} yuan"
-                )
-            return LedgerError(
-                code=code,
-                field="amount",
-                message_zh=message_zh,
-                message_en=message_en,
-                details={
-                    "account": account.kind.value,
-                    "owner_id": account.owner_id,
-                    "balance": current,
-                    "change": change,
-                },
-            )
+            return balance_refusal(account, change=change, current=current)
         return None
+
+
+def balance_refusal(account: AccountRef, *, change: int, current: int) -> LedgerError:
+    """The named refusal of moving ``account``'s kept balance, ``current`` now, by ``change``
+    out of its bounds (``float_insufficient``, ``prepaid_insufficient``, …, field ``amount``).
+
+    Raises ``KeyError`` for an account kind that keeps no balance.
+    """
+    code, what_zh, what_en = _OUT_OF_BOUNDS[account.kind]
+    now, moved = format_yuan(current), format_yuan(abs(change))
+    if code.endswith("_insufficient"):
+        message_zh = f"{what_zh}不足：现有 {now} 元，需要 {moved} 元"
+        message_en = f"the {what_en} is insufficient: {now} yuan, {moved} yuan needed"
+    else:
+        message_zh = f"{what_zh}超出范围：现有 {now} 元，变动 {format_yuan(change)} 元"
+        message_en = (
+            f"the {what_en} would go out of range: {now} yuan, change of {format_yuan(change)} yuan"
+        )
+    return LedgerError(
+        code=code,
+        field="amount",
+        message_zh=message_zh,
+        message_en=message_en,
+        details={
+            "account": account.kind.value,
+            "owner_id": account.owner_id,
+            "balance": current,
+            "change": change,
+        },
+    )
 
 
 def _settle_state_after(kept: KeptBalance, change: int) -> Any:

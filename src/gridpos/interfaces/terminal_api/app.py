@@ -146,11 +146,11 @@ class _Handler:
             answer = self._answer(headers=headers, target=target, body=body, params=params)
         except ProtocolError as exc:
             return self._refused(exc.body)
-        except (RefusalError, DomainError) as exc:
-            return self._refused(_refusal_body(exc))
-        except DatabaseUnreachableError as exc:
+        except DatabaseUnreachableError as exc:  # a DomainError too: named before them
             _log.error("database_unreachable", problem=exc.problem)
             return self._refused(error_body(ErrorCode.SERVER_BUSY))
+        except (RefusalError, DomainError) as exc:
+            return self._refused(_refusal_body(exc))
         except OperationalError as exc:
             _log.error("database_busy", problem=str(exc.orig).splitlines()[0] if exc.orig else "")
             return self._refused(error_body(ErrorCode.SERVER_BUSY))
