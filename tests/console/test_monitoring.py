@@ -14,7 +14,14 @@ from sqlalchemy import Engine, insert, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gridpos.adapters.db.tables import agents, batch_differences, batches, outbox, terminals
+from gridpos.adapters.db.tables import (
+    agents,
+    batch_differences,
+    batches,
+    organisations,
+    outbox,
+    terminals,
+)
 from gridpos.application.console import (
     AccessDeniedError,
     ConsoleServices,
@@ -115,6 +122,33 @@ def test_todays_figures_by_point_and_in_all(services: ConsoleServices, paid: Col
     assert view.alerts.count == 0
     station = _view(services, "head@34082801").summary
     assert (station.today.count, station.today.amount) == (2, 17_345)
+
+
+def test_points_sort_by_name_contact_and_todays_amount(
+    services: ConsoleServices, paid: Collecting, clock: SettableClock, engine: Engine
+) -> None:
+    del paid
+    assert _codes(_view(services, "admin@340828", sort="amount")) == ["3408280101", "3408280201"]
+    with engine.begin() as conn:  # 长 (U+957F) sorts after 店 (U+5E97), unlike the codes
+        conn.execute(
+            update(organisations)
+            .where(organisations.c.code == "3408280101")
+            .values(name="长岭代收点")
+        )
+    assert _codes(_view(services, "admin@340828", sort="name")) == ["3408280201", "3408280101"]
+    with engine.begin() as conn:  # 天堂 heard from five minutes before 店前
+        conn.execute(
+            update(terminals)
+            .where(terminals.c.terminal_no == "34080101")
+            .values(last_seen_at=clock.now() - timedelta(minutes=5))
+        )
+    assert _codes(_view(services, "admin@340828", sort="quiet")) == ["3408280101", "3408280201"]
+    with engine.begin() as conn:
+        conn.execute(
+            update(terminals).where(terminals.c.terminal_no == "34080201").values(last_seen_at=None)
+        )
+    assert _codes(_view(services, "admin@340828", sort="quiet")) == ["3408280201", "3408280101"]
+    assert _codes(_view(services, "admin@340828", sort="bogus")) == ["3408280101", "3408280201"]
 
 
 def test_terminals_go_offline_then_silent_as_time_passes(

@@ -35,6 +35,7 @@ from gridpos.adapters.db.console.monitoring_board import (
     MonitoringBoard,
     OpenDifferences,
     PointRow,
+    PointSort,
     SilentTerminal,
     TerminalSeen,
     UnbalancedBatch,
@@ -60,11 +61,14 @@ CHARTS: Final = ("hourly", "daily", "stations")
 @dataclass(frozen=True, slots=True)
 class MonitoringQuery:
     """Which collection points to show: a search (code prefix or part of the name), a station
-    or other node of the subtree by code, online / offline only, and the page."""
+    or other node of the subtree by code, online / offline only, the order (``code``,
+    ``name``, ``quiet``: longest without contact first, ``amount``: most collected today
+    first) and the page."""
 
     search: str = ""
     station: str = ""
     status: str = ""
+    sort: str = ""
     page: int = 1
 
 
@@ -258,6 +262,8 @@ def monitoring_view(
             search=search,
             offset=offset_of(page, PAGE_SIZE),
             limit=PAGE_SIZE,
+            sort=PointSort(query.sort) if query.sort in set(PointSort) else PointSort.CODE,
+            on=today,
             **filters,
         )
         ids = [point.id for point in points]

@@ -59,7 +59,13 @@ CHART_TITLES = {
     "daily": N_("This month by day"),
     "stations": N_("Today by station"),
 }
-FILTERS = ("q", "station", "status")
+FILTERS = ("q", "station", "status", "sort")
+SORT_LABELS = {
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "quiet": N_("Longest without contact first"),
+    "amount": N_("Most collected today first"),
+}
 
 
 def _query(visit: Visit) -> MonitoringQuery:
@@ -67,6 +73,7 @@ def _query(visit: Visit) -> MonitoringQuery:
         search=visit.query("q"),
         station=visit.query("station"),
         status=visit.query("status"),
+        sort=visit.query("sort"),
         page=visit.query_int("page"),
     )
 
@@ -116,6 +123,7 @@ async def monitoring_page(visit: Visit) -> Response:
         errors=errors,
         charts=CHARTS,
         chart_titles=CHART_TITLES,
+        sort_labels=SORT_LABELS,
         stream_query=visit.query_with(),
         **_parts_context(visit, view),
     )
