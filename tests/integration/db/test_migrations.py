@@ -48,6 +48,7 @@ EXPECTED_TABLES = {
     "batch_upload_items",
     "console_sessions",
     "console_form_submissions",
+    "payment_undo_requests",
 }
 
 
@@ -89,7 +90,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0006"
+    assert _revision(url) == head_revision() == "0009"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")

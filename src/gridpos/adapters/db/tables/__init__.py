@@ -19,6 +19,7 @@ from gridpos.adapters.db.tables.payments import (
 )
 from gridpos.adapters.db.tables.receipts import payment_receipts
 from gridpos.adapters.db.tables.terminals import terminals
+from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -45,6 +46,7 @@ __all__ = [
     "parameters",
     "payment_allocations",
     "payment_receipts",
+    "payment_undo_requests",
     "payment_undos",
     "payments",
     "receivables",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from gridpos.adapters.db.tables._base import EMPTY, Fen, Id, UtcDateTime, metadata, one_of
@@ -83,6 +84,15 @@ payments = Table(
     Index(None, "org_id", "business_date"),
     Index(None, "business_date", "terminal_id"),
     Index(None, "terminal_id", "trace_no"),  # a receipt checked by its serial (流水号)
+    # the console's payment list in keyset pages, and the few payments not confirmed (0009)
+    Index(None, "business_date", "id"),
+    Index(
+        "ix_payments_not_confirmed",
+        "business_date",
+        "id",
+        postgresql_where=text("state <> 'confirmed'"),
+        sqlite_where=text("state <> 'confirmed'"),
+    ),
 )
 
 payment_allocations = Table(
