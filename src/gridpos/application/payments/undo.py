@@ -1,8 +1,10 @@
-"""Reversal (冲正) and void (撤销) of a payment, on its own business day.
+"""Reversal (冲正) and void (撤销) of a payment, on its own business day; and the undo the
+console runs once a second person approves a void or a next-day cancellation (冲销).
 
-Both put the float back and reverse the allocation with the exact negation of the payment's
+All put the float back and reverse the allocation with the exact negation of the payment's
 posting (and of its commission), record a ``payment_undos`` row, an audit row and an outbox row
-(``mis.reverse``: a void is a same-day reversal in the MIS). A reversal that arrives before its
+(``mis.reverse``: a void is a same-day reversal in the MIS; ``mis.cancel`` for a cancellation).
+A reversal that arrives before its
 payment leaves a tombstone, and the late payment is refused. Repeating an undo answers it again.
 """
 
@@ -31,11 +33,93 @@ from gridpos.protocol.terminal.payments import (
 )
 
 SUPERVISOR_ROLES = ("station_head", "station_staff", "admin")
+MIS_CANCEL_TOPIC = "mis.cancel"  # the outbox topic delivery sends as a cancellation (冲销)
 
 
 def _own_payment(txn_id: str, terminal: TerminalIdentity) -> None:
     if terminal_of(txn_id) != terminal.terminal_no:
         raise RefusalError(ErrorCode.REVERSAL_OTHER_TERMINAL, details={"txn": txn_id})
+
+
+# what each undo makes of the payment, the MIS topic that carries it, and its default reason
+_UNDO_STATE = {
+    EventKind.REVERSAL: "reversed",
+    EventKind.VOID: "voided",
+    EventKind.CANCELLATION: "cancelled",
+}
+_UNDO_TOPIC = {
+    EventKind.REVERSAL: MIS_REVERSE_TOPIC,
+    EventKind.VOID: MIS_REVERSE_TOPIC,  # a void is a same-day reversal in the MIS
+    EventKind.CANCELLATION: MIS_CANCEL_TOPIC,
+}
+_UNDO_REASON = {EventKind.REVERSAL: "冲正", EventKind.VOID: "撤销", EventKind.CANCELLATION: "冲销"}
+
+
+def undo_confirmed_payment(
+    uow: SqlUnitOfWork,
+    payment: PaymentRecord,
+    *,
+    kind: EventKind,
+    business_date: date,
+    requested_by: int,
+    approved_by: int | None,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    """Negate the payment's postings (and its commission's) on ``business_date`` and record the
+    undo — reversal, void or cancellation — with its audit row and its outbox row (``mis.reverse``
+    for a reversal or void, ``mis.cancel`` for a cancellation), in the caller's unit of work (not
+    committed). The payment must be confirmed.
+
+    Raises :class:`~gridpos.domain.ledger.LedgerError` when a balance cannot take the undo (the
+    customer's prepaid balance already spent, for instance); nothing is written then.
+    """
+    for transaction_id, transaction_kind in uow.payments.transactions_of(payment.id):
+        if EventKind(transaction_kind).is_undo:
+            continue
+        uow.ledger.record(
+            undo_posting(uow.ledger.posting(transaction_id), kind=kind),
+            business_date=business_date,
+            recorded_at=now,
+            payment_id=payment.id,
+            agent_id=payment.agent_id,
+        )
+    reason = reason.strip()[:200] or _UNDO_REASON[kind]
+    uow.payments.mark(payment.id, state=_UNDO_STATE[kind], mis_state="undo_pending")
+    uow.payments.add_undo(
+        payment_id=payment.id,
+        kind=kind.value,
+        requested_by=requested_by,
+        approved_by=approved_by,
+        reason=reason,
+        business_date=business_date,
+        now=now,
+    )
+    uow.audit.append(
+        occurred_at=now,
+        actor=actor,
+        action=f"payment.{kind.value}",
+        subject=f"payment:{payment.txn_id}",
+        details={
+            "cash": payment.cash,
+            "business_date": business_date,
+            "approved_by": approved_by,
+        },
+    )
+    uow.payments.enqueue(
+        topic=_UNDO_TOPIC[kind],
+        aggregate_id=payment.txn_id,
+        payload={
+            "payment_id": payment.txn_id,
+            "kind": kind.value,
+            "amount_fen": payment.cash,
+            "business_date": business_date.isoformat(),
+            "operator_id": actor.removeprefix("operator:"),
+            "reason": reason,
+        },
+        now=now,
+    )
 
 
 def _undo(
@@ -49,50 +133,15 @@ def _undo(
     actor: str,
     now: datetime,
 ) -> None:
-    """Negate the payment's postings and record the undo (the payment must be confirmed)."""
-    for transaction_id, transaction_kind in uow.payments.transactions_of(payment.id):
-        if EventKind(transaction_kind).is_undo:
-            continue
-        uow.ledger.record(
-            undo_posting(uow.ledger.posting(transaction_id), kind=kind),
-            business_date=day.business_date,
-            recorded_at=now,
-            payment_id=payment.id,
-            agent_id=payment.agent_id,
-        )
-    state = "reversed" if kind is EventKind.REVERSAL else "voided"
-    uow.payments.mark(payment.id, state=state, mis_state="undo_pending")
-    uow.payments.add_undo(
-        payment_id=payment.id,
-        kind=kind.value,
+    """A terminal's reversal or void on its open business day."""
+    undo_confirmed_payment(
+        uow,
+        payment,
+        kind=kind,
+        business_date=day.business_date,
         requested_by=requested_by,
         approved_by=approved_by,
-        reason="冲正" if kind is EventKind.REVERSAL else "撤销",
-        business_date=day.business_date,
-        now=now,
-    )
-    uow.audit.append(
-        occurred_at=now,
         actor=actor,
-        action=f"payment.{kind.value}",
-        subject=f"payment:{payment.txn_id}",
-        details={
-            "cash": payment.cash,
-            "business_date": day.business_date,
-            "approved_by": approved_by,
-        },
-    )
-    uow.payments.enqueue(
-        topic=MIS_REVERSE_TOPIC,
-        aggregate_id=payment.txn_id,
-        payload={
-            "payment_id": payment.txn_id,
-            "kind": kind.value,
-            "amount_fen": payment.cash,
-            "business_date": day.business_date.isoformat(),
-            "operator_id": actor.removeprefix("operator:"),
-            "reason": "冲正" if kind is EventKind.REVERSAL else "撤销",
-        },
         now=now,
     )
 
