@@ -36,6 +36,8 @@ __all__ = [
 
 COUNTY_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 """The county's time: the business date is its calendar date (China keeps no summer time)."""
+CONSOLE_MIS_TIMEOUT_S = 5.0
+"""How long a console page waits for the MIS (its daily posting report) before saying so."""
 
 
 class SystemClock:
@@ -71,9 +73,13 @@ def build_services(
 def app_from_env() -> Starlette:
     """The server's ASGI app from the environment (what each ``gridpos serve`` worker runs)."""
     configure_logging(os.environ.get("GRIDPOS_LOG_LEVEL", "info"))
-    services = build_services(Settings.from_env())
+    settings = Settings.from_env()
+    services = build_services(settings)
     console = ConsoleServices(
-        engine=services.engine, clock=services.clock, passwords=services.passwords
+        engine=services.engine,
+        clock=services.clock,
+        passwords=services.passwords,
+        mis=mis_client_from(settings, timeout_s=CONSOLE_MIS_TIMEOUT_S),
     )
     return create_app(services, extra_routes=console_routes(console, ConsoleConfig.from_env()))
 

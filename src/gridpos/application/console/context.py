@@ -1,5 +1,6 @@
-"""What the console's use cases are given: the database, the clock, the password hasher and the
-numbers of the sign-in policy. Built once per process and shared by every request."""
+"""What the console's use cases are given: the database, the clock, the password hasher, the
+numbers of the sign-in policy and the MIS client. Built once per process and shared by every
+request."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
+from gridpos.adapters.mis import MisClient
 from gridpos.application.ports import Clock
 
 
@@ -36,6 +38,7 @@ class ConsoleServices:
     clock: Clock
     passwords: PasswordHasher = field(default_factory=PasswordHasher)
     policy: ConsolePolicy = field(default_factory=ConsolePolicy)
+    mis: MisClient | None = None  # the MIS's daily posting report (MIS进账); None: not configured
 
     def writing(self) -> SqlUnitOfWork:
         """A unit of work that will write."""
