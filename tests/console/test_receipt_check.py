@@ -14,7 +14,7 @@ from sqlalchemy import Engine, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gridpos.adapters.db.tables import terminals
+from gridpos.adapters.db.tables import payments, terminals
 from gridpos.application.console import ConsoleServices, InvalidFormError
 from gridpos.application.console.receipt_check import (
     CheckRefusedError,
@@ -251,6 +251,25 @@ def test_reversed_payments_show_as_reversed(
     assert tombstoned.coverage.status is ReceiptStatus.REVERSED
     assert tombstoned.coverage.trace_no == lost_trace
     assert tombstoned.coverage.business_date == DAY
+
+
+def test_voided_and_cancelled_payments_say_so(
+    services: ConsoleServices, collecting: Collecting, engine: Engine
+) -> None:
+    terminal = collecting.terminal("34080101")
+    terminal.sign_in()
+    for state, status in (("voided", ReceiptStatus.VOIDED), ("cancelled", ReceiptStatus.CANCELLED)):
+        paid = terminal.pay("0100000001", 1_500)
+        with engine.begin() as conn:  # as the undo use cases leave it
+            conn.execute(
+                update(payments).where(payments.c.txn_id == paid.txn_id).values(state=state)
+            )
+        claim = read_claim(
+            qr=_qr("34080101", paid.txn_id, "0100000001", 1_500, paid.verification_code)
+        )
+        verdict = _check(services, claim)
+        assert verdict.coverage is not None
+        assert verdict.coverage.status is status
 
 
 def test_a_receipt_printed_before_the_key_was_rotated_is_still_genuine(
