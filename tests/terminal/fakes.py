@@ -185,6 +185,7 @@ class FakeServer(httpx.BaseTransport):
     batch_closed: bool = False
     closes: list[bat.CloseBatchRequest] = field(default_factory=list)
     uploads: list[bat.UploadBatchRequest] = field(default_factory=list)
+    heartbeats: list[ses.Heartbeat] = field(default_factory=list)  # own requests and sign-ins'
 
     # ---- plumbing ------------------------------------------------------------------------------
 
@@ -301,6 +302,8 @@ class FakeServer(httpx.BaseTransport):
         )
 
     def on_sign_in(self, message: ses.SignInRequest, _body: bytes) -> ses.SignInAnswer:
+        if message.heartbeat is not None:
+            self.heartbeats.append(message.heartbeat)
         if message.agent_account != "a01":
             raise _RefusedError(error_body(ErrorCode.AGENT_ACCOUNT_UNKNOWN))
         if message.password != "secret":
@@ -335,6 +338,7 @@ class FakeServer(httpx.BaseTransport):
         )
 
     def on_heartbeat(self, message: ses.Heartbeat, _body: bytes) -> ses.HeartbeatAnswer:
+        self.heartbeats.append(message)
         return ses.HeartbeatAnswer(server_time=self.now(), signed_in=self.signed_in)
 
     # ---- accounts --------------------------------------------------------------------------

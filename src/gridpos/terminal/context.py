@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gridpos.protocol.terminal.payments import make_txn_id
+from gridpos.protocol.terminal.session import JournalDamage
 from gridpos.terminal.client import TerminalClient
 from gridpos.terminal.config import NewUuid, TerminalConfig
 from gridpos.terminal.errors import not_enrolled, not_signed_in
@@ -38,6 +39,7 @@ class TerminalContext:
     new_uuid: NewUuid
     identity: Identity | None = None
     session: Session | None = None
+    journal_damage: JournalDamage | None = None  # the check at start's report, for heartbeats
 
     def require_identity(self) -> Identity:
         """Raises :class:`TerminalRefusalError` ``not_enrolled`` before enrolment."""

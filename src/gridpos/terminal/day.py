@@ -4,7 +4,8 @@ Enrolment is the one unsigned request: the one-time code gives the terminal its 
 kept in the journal file's identity table (never in a journal row). Sign-in opens the business
 day the server chooses — date, batch, parameters, float and the offline allowance it held — and
 teaches the terminal the server's time. The heartbeat tells the server how many journal rows
-still wait (``q``) and learns the time again.
+still wait (``q``) and learns the time again; when the journal failed its check at start, the
+heartbeat (and the one inside the sign-in) also carries the damage report (``jd``).
 """
 
 from __future__ import annotations
@@ -91,7 +92,12 @@ def enrol(context: TerminalContext, code: str) -> Identity:
 
 
 def heartbeat_of(context: TerminalContext) -> Heartbeat:
-    return Heartbeat(queue_depth=context.journal.waiting_count(), version=context.config.version)
+    """The heartbeat now: queue depth, version, and the journal-damage report if there is one."""
+    return Heartbeat(
+        queue_depth=context.journal.waiting_count(),
+        version=context.config.version,
+        journal_damage=context.journal_damage,
+    )
 
 
 def sign_in(
@@ -201,7 +207,8 @@ def sign_out(context: TerminalContext) -> SignOutAnswer:
 
 
 def heartbeat(context: TerminalContext) -> HeartbeatAnswer:
-    """Send the heartbeat (journal queue depth, version) and learn the server's time.
+    """Send the heartbeat (journal queue depth, version, any journal-damage report) and learn the
+    server's time.
 
     Raises:
         ServerRefusalError, NoAnswerError.

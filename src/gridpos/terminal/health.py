@@ -4,17 +4,24 @@ The check walks the whole hash chain (:meth:`Journal.verify`). What it finds is 
 ``journal_damage`` row — once per distinct set of problems — so the damage itself becomes part of
 the chained record, and the terminal reports it on its screen (:class:`JournalHealth`).
 
-The terminal API has no message that carries a damage report to the server (the heartbeat has
-signal, battery, queue depth and version only); until it does, the report stays in the journal
-and on the screen. The damaged rows are left exactly as found.
+The server hears of it through the heartbeat: :attr:`JournalHealth.report` (count of problems,
+first and last damaged rows, kinds) rides in every heartbeat and sign-in of a damaged terminal
+(``jd``), and the terminal sends a heartbeat soon after it starts when the journal is damaged
+(:meth:`Terminal.start_forwarding <gridpos.terminal.terminal.Terminal.start_forwarding>`). Damage
+recorded at an earlier start is reported from its ``journal_damage`` row even if the chain holds
+again now. The damaged rows are left exactly as found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from gridpos.protocol.terminal.session import JournalDamage, JournalDamageKind
 from gridpos.terminal.errors import JournalUnwritableError
 from gridpos.terminal.journal import ChainProblem, EventKind, Journal
+
+_KINDS = frozenset(kind.value for kind in JournalDamageKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +33,7 @@ class JournalHealth:
     recorded_damage: tuple[int, ...]  # sequence numbers of journal_damage rows
     unfolded_rows: tuple[int, ...] = ()  # payment rows that could not be folded (damage)
     unrecorded: bool = False  # the problems could not be written down (the journal is unwritable)
+    report: JournalDamage | None = None  # what the heartbeat tells the server; None when intact
 
     @property
     def intact(self) -> bool:
@@ -69,10 +77,51 @@ def check_journal(journal: Journal) -> JournalHealth:
     except JournalUnwritableError:
         unrecorded = True
     recorded = tuple(row.seq for row in journal.rows(kind=EventKind.JOURNAL_DAMAGE))
+    if problems:
+        places = [(problem.kind.value, problem.seq) for problem in problems]
+    else:  # damage recorded at an earlier start: report the latest record of it
+        last = journal.last_row(EventKind.JOURNAL_DAMAGE)
+        places = _recorded_places(last.body.get("problems") if last is not None else None)
     return JournalHealth(
         rows=report.rows,
         problems=problems,
         recorded_damage=recorded,
         unfolded_rows=unfolded,
         unrecorded=unrecorded,
+        report=damage_report(places),
     )
+
+
+def damage_report(places: Iterable[tuple[str, int]]) -> JournalDamage | None:
+    """The heartbeat's report of damage at ``places`` (kind, sequence number); None for none.
+
+    Kinds are listed once each, in the order first found; kinds unknown to the protocol and
+    sequence numbers below 1 are left out.
+    """
+    kinds: list[JournalDamageKind] = []
+    seqs: list[int] = []
+    for kind_text, seq in places:
+        if kind_text not in _KINDS or seq < 1:
+            continue
+        kind = JournalDamageKind(kind_text)
+        seqs.append(seq)
+        if kind not in kinds:
+            kinds.append(kind)
+    if not seqs:
+        return None
+    return JournalDamage(
+        problems=len(seqs), first_seq=min(seqs), last_seq=max(seqs), kinds=tuple(kinds)
+    )
+
+
+def _recorded_places(listed: object) -> list[tuple[str, int]]:
+    """The (kind, seq) pairs of a ``journal_damage`` row's ``problems`` list."""
+    if not isinstance(listed, list):
+        return []
+    return [
+        (item["kind"], item["seq"])
+        for item in listed
+        if isinstance(item, dict)
+        and isinstance(item.get("kind"), str)
+        and isinstance(item.get("seq"), int)
+    ]

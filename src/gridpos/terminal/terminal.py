@@ -113,8 +113,10 @@ class Terminal:
         self._monotonic = monotonic
         self._stop = threading.Event()
         self._forwarding: threading.Thread | None = None
+        self._damage_told = False  # the server answered a heartbeat carrying the damage report
         try:
             self.journal_health: JournalHealth = check_journal(journal)
+            self._context.journal_damage = self.journal_health.report
             identity = load_identity(journal)
             if identity is not None:
                 day.attach_identity(self._context, identity)
@@ -231,6 +233,7 @@ class Terminal:
                     offline.download_arrears(self._context)
                 except DomainError:
                     _LOG.warning("arrears download failed after sign-in")
+            self._damage_told = True  # the sign-in's heartbeat carried any damage report
             return session
 
         return self._locked(act)
@@ -251,7 +254,25 @@ class Terminal:
         return self._locked(act)
 
     def heartbeat(self) -> HeartbeatAnswer:
-        return self._locked(lambda: day.heartbeat(self._context))
+        """Send the heartbeat (see :func:`gridpos.terminal.day.heartbeat`); it carries the
+        journal-damage report while the journal is damaged."""
+
+        def act() -> HeartbeatAnswer:
+            answer = day.heartbeat(self._context)
+            self._damage_told = True
+            return answer
+
+        return self._locked(act)
+
+    def _tell_damage(self) -> None:
+        """Send a heartbeat carrying the journal-damage report, if there is one the server has
+        not yet answered; without an answer it is tried again on the next pass."""
+        if self._damage_told or self._context.journal_damage is None or self.identity is None:
+            return
+        try:
+            self.heartbeat()
+        except DomainError:
+            _LOG.warning("journal damage report not answered")
 
     # ---- collecting ---------------------------------------------------------------------------
 
@@ -397,7 +418,8 @@ class Terminal:
 
     def start_forwarding(self, *, interval_s: float = 30.0) -> None:
         """In a background thread, every ``interval_s`` seconds: resolve waiting payments, and
-        send the heartbeat when the day's ``hb_s`` has passed since the last one."""
+        send the heartbeat when the day's ``hb_s`` has passed since the last one. A damaged
+        journal is reported at once, and on every pass until the server has answered."""
         if self._forwarding is not None:
             return
         self._stop.clear()
@@ -406,7 +428,9 @@ class Terminal:
 
         def run() -> None:
             nonlocal last_heartbeat
+            self._tell_damage()
             while not self._stop.wait(interval_s):
+                self._tell_damage()
                 try:
                     if self.waiting_count():
                         self.resolve_pending()
