@@ -46,8 +46,9 @@ from gridpos.domain.categories import CustomerCategory
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
 from gridpos.protocol.terminal import routes
 from gridpos.protocol.terminal.accounts import AccountQuery
+from gridpos.protocol.terminal.payments import PayRequest
 
-from .collecting import seed_collecting
+from .collecting import Terminal, seed_collecting
 from .conftest import SettableClock
 from .helpers import signed_in, token
 from .seed import FAST_HASHER, PASSWORD, Tree
@@ -485,14 +486,28 @@ def test_payments_use_the_penalty_rule_recorded_for_their_day(
     admin = signed_in(services, "admin@340828").actor
     add_penalty_rule(services, admin, form_token=token(), form=RULE)  # 0.5‰ from 2024-06-01
 
-    def penalty_asked_by(terminal_no: str) -> int:
-        terminal = world.terminal(terminal_no)
+    def penalty_asked_by(terminal: Terminal) -> int:
         terminal.sign_in()
         answer = terminal.send(routes.ACCOUNT, AccountQuery(account_no="0100000001"))
         return int(answer.lines[0].penalty)
 
     clock.advance(timedelta(days=30))  # 2024-05-31: 41 days late at the built-in 1‰
-    assert penalty_asked_by("34080101") == 410
+    assert penalty_asked_by(world.terminal("34080101")) == 410
     clock.advance(timedelta(days=1))  # 2024-06-01: 42 days late at the recorded 0.5‰
-    assert penalty_asked_by("34080201") == 210
+    terminal = world.terminal("34080201")
+    assert penalty_asked_by(terminal) == 210
+    # and the payment is priced alike (on PostgreSQL by the two-round-trip path)
+    txn_id, trace_no = terminal.next_txn()
+    paid = terminal.send(
+        routes.PAY,
+        PayRequest(
+            txn_id=txn_id,
+            trace_no=trace_no,
+            account_no="0100000001",
+            cash=10_210,
+            amount_due=10_210,
+            cash_time=clock.now(),
+        ),
+    )
+    assert [(line.principal, line.penalty) for line in paid.lines] == [(10_000, 210)]
     world.http.close()
