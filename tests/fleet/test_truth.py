@@ -12,6 +12,7 @@ from gridpos.sim.fleet.truth import (
     ServerPayment,
     judge,
     percentile,
+    query_results,
 )
 
 T = "28010001"
@@ -209,3 +210,16 @@ def test_the_mis_missing_a_posting_posting_twice_or_keeping_an_undone_one_is_cau
     )
     assert (truth.mis_missing, truth.mis_duplicated, truth.mis_extra) == (1, 1, 2)
     assert not truth.mis_ok
+
+
+def test_each_customer_counts_once_by_how_their_last_query_ended() -> None:
+    events = [
+        {"ev": "query", "term": T, "visit": 0, "result": "online"},
+        {"ev": "query", "term": T, "visit": 1, "result": "no_answer"},
+        {"ev": "query", "term": T, "visit": 1, "result": "offline"},  # then from the download
+        {"ev": "query", "term": T, "visit": 2, "result": "no_answer"},
+        {"ev": "query", "term": T, "visit": 2, "result": "no_answer"},
+        {"ev": "query", "term": T, "visit": 3, "result": "refused"},
+        {"ev": "query", "term": "28010002", "visit": 0, "result": "no_answer"},
+    ]
+    assert query_results(events) == {"online": 1, "offline": 1, "no_answer": 2, "refused": 1}

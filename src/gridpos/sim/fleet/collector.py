@@ -205,6 +205,7 @@ class Collector:
                 password=credentials.password,
                 organisation_code=credentials.organisation_code,
                 offline_allowance=allowance,
+                download_arrears=False,
             )
 
         until = self.settings.deadline
@@ -213,12 +214,17 @@ class Collector:
             session = self._retry("sign_in", lambda: sign_in(0), until=until)
         if terminal.session is None:
             return False
+        downloaded = None
+        if terminal.session.offline_allowance > 0:
+            # the area's arrears for collecting offline, retried here so a failure is told
+            downloaded = self._retry("download_arrears", terminal.download_arrears, until=until)
         self.emit(
             "phase",
             name="signed_in",
             business_date=terminal.session.business_date.isoformat(),
             batch=terminal.session.batch_no,
             allowance=terminal.session.offline_allowance,
+            downloaded=downloaded,
         )
         return True
 
@@ -377,7 +383,7 @@ class Collector:
         until = self.settings.sync_deadline
         while terminal.waiting_count() and time.time() < until:
             try:
-                report = terminal.resolve_pending()
+                report = terminal.resolve_pending(budget=20)
             except DomainError as exc:
                 self.problem("resolve_pending", exc)
                 report = None

@@ -67,6 +67,7 @@ class ThreadCollector:
 
     def __init__(self, collector: Collector) -> None:
         self.collector = collector
+        self.terminal_no = collector.plan.terminal_no
         self.restarts = 0
         self._thread = threading.Thread(
             target=self._run, name=f"collector-{collector.plan.terminal_no}", daemon=True
@@ -98,6 +99,7 @@ class ChildCollector:
         self, plan: TerminalPlan, *, settings: CollectorSettings, sink: Sink, log_path: Path
     ) -> None:
         self.plan = plan
+        self.terminal_no = plan.terminal_no
         self.settings = settings
         self._sink = sink
         self._log_path = log_path

@@ -57,6 +57,7 @@ class FleetReport:
     terminal_restarts: int
     batches: dict[str, int] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)
+    queries: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     visits: int = 0
     planned_visits: int = 0
@@ -83,6 +84,7 @@ class FleetReport:
             and self.floats.ok
             and self.waiting_left == 0
             and self.outbox_pending == 0
+            and "collector_still_running" not in self.problems
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +104,8 @@ class FleetReport:
             "terminals_signed_in": self.signed_in,
             "customers_served": self.visits,
             "customers_planned": self.planned_visits,
+            "customers_without_service": self.queries.get("no_answer", 0),
+            "queries": self.queries,
             "attempted": truth.attempted,
             "taken": truth.taken,
             "confirmed": truth.confirmed,
@@ -175,7 +179,8 @@ class FleetReport:
             f"gridpos fleet: {self.terminals} terminals on {self.profile}, seed {self.seed},"
             f" {self.seconds:.0f} s — {'OK' if self.ok else 'PROBLEMS'}",
             f"  terminals signed in {self.signed_in} of {self.terminals}; customers served"
-            f" {data['customers_served']} of {data['customers_planned']};"
+            f" {data['customers_served']} of {data['customers_planned']}"
+            f" ({data['customers_without_service']} without service);"
             f" payments attempted {data['attempted']}, confirmed {data['confirmed']}"
             f" (at the counter {data['confirmed_at_counter']}), offline {data['offline']}",
             f"  unknown at the counter {data['unknown_at_counter']}, resolved after"

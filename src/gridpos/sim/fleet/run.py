@@ -63,7 +63,7 @@ from gridpos.sim.fleet.services import (
     server_service,
     worker_service,
 )
-from gridpos.sim.fleet.truth import judge
+from gridpos.sim.fleet.truth import judge, query_results
 from gridpos.sim.fleet.wire import wire_figures
 
 FLEET_MIS_KEY = "fleet-mis-key"
@@ -344,10 +344,18 @@ class FleetRun:
             self.say("the link heals: every terminal syncs")
             self.link.change({"profile": profile.as_dict(), "script": None, "partition": False})
 
-    def _wait_for_crew(self, until: float) -> None:
+    def _wait_for_crew(self, until: float) -> set[str]:
+        """Wait for every collector (bounded); the terminals of those still running (a thread
+        cannot be killed: its terminal is left alone and reported)."""
+        running: set[str] = set()
         for member in self.crew:
             if not member.join(until - time.time()):
                 member.kill()
+                if not member.join(1.0):
+                    running.add(member.terminal_no)
+                    self.sink({"ev": "problem", "term": member.terminal_no,
+                               "what": "collector_still_running"})  # fmt: skip
+        return running
 
     # ---- the run ------------------------------------------------------------------------------
 
@@ -366,11 +374,14 @@ class FleetRun:
         deadline = self._start_day(plans)
         self._wait_for_customers(len(plans), deadline)
         self._lap("day_s")
-        self._wait_for_crew(deadline + options.sync_timeout_s + 30)
+        running = self._wait_for_crew(deadline + options.sync_timeout_s + 30)
         terminal_nos = [plan.terminal_no for plan in plans]
         dirs = {number: terminal_dir(self.data_dir, number) for number in terminal_nos}
         waiting_left = final_sync(
-            dirs, server_url=self.link_url, timeouts=options.timeouts, seconds=60.0
+            {number: path for number, path in dirs.items() if number not in running},
+            server_url=self.link_url,
+            timeouts=options.timeouts,
+            seconds=60.0,
         )
         self._lap("end_of_day_s")
         self.say("draining the outbox to the MIS")
@@ -463,6 +474,7 @@ class FleetRun:
                 ),
             },
             problems=dict(problems),
+            queries=query_results(events),
             timings=dict(self.timings),
             visits=self.sink.visits,
             signed_in=len(

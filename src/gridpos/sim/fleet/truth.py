@@ -351,6 +351,12 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return ordered[rank - 1]
 
 
-def counts_of(events: Iterable[Event], kind: str, key: str) -> dict[str, int]:
-    """How many events of ``kind`` there were for each value of ``key``."""
-    return dict(Counter(str(e.get(key)) for e in events if e.get("ev") == kind))
+def query_results(events: Iterable[Event]) -> dict[str, int]:
+    """How each customer's account query ended: ``online``, ``offline`` (from the download),
+    ``refused`` (a mistyped or unknown number) or ``no_answer`` (no service: the link was out
+    and the terminal had no offline copy of the customer)."""
+    last: dict[tuple[str, int], str] = {}
+    for event in events:
+        if event.get("ev") == "query":
+            last[(str(event.get("term")), int(event.get("visit", -1)))] = str(event.get("result"))
+    return dict(Counter(last.values()))
