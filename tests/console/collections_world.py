@@ -24,7 +24,14 @@ from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.migrate import upgrade
 from gridpos.adapters.db.tables import payments, receivables
 from gridpos.application.console import ConsoleServices
+from gridpos.protocol.fields import WirePaymentState
 from gridpos.protocol.terminal import routes
+from gridpos.protocol.terminal.batches import (
+    BatchItem,
+    BatchTotals,
+    CloseBatchRequest,
+    UploadBatchRequest,
+)
 from gridpos.protocol.terminal.payments import PayAnswer, PayRequest
 
 from .collecting import Collecting, Terminal, seed_collecting
@@ -122,13 +129,18 @@ class Seen:
     engine: Engine
     tree: Tree
     world: World
+    lost_txn: str = ""  # the payment only the terminal had, when the batches were closed
 
 
 def seen_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    batches: bool = False,
 ) -> Iterator[Seen]:
     """A world on a fresh database of the kind ``request.param`` names, for a module-scoped
-    fixture (the databases the function-scoped fixtures make cost a second or two each)."""
+    fixture (the databases the function-scoped fixtures make cost a second or two each); with
+    the day's batches closed when ``batches``."""
     dropped: str | None = None
     if request.param == "postgresql":
         request.getfixturevalue("pg_available")
@@ -141,9 +153,59 @@ def seen_world(
         clock = SettableClock(datetime(2024, 5, 1, 8, 0, tzinfo=UTC))
         tree = seed_tree(engine)
         world = build_world(engine, tree, clock)
+        lost = close_batches(world) if batches else ""
         services = ConsoleServices(engine=engine, clock=clock, passwords=FAST_HASHER)
-        yield Seen(services=services, engine=engine, tree=tree, world=world)
+        yield Seen(services=services, engine=engine, tree=tree, world=world, lost_txn=lost)
     finally:
         engine.dispose()
         if dropped is not None:
             root._drop_pg_database(dropped)
+
+
+def close_batches(world: World) -> str:
+    """Close both terminals' batches of the day: 34080101 balanced (2 payments, 170.00 yuan)
+    with 169.90 counted and a note; 34080201 unbalanced (it says 2 for 35.00 against the
+    server's 1 for 30.00) and its upload naming a payment the server never had. The lost
+    payment's transaction id."""
+    world.t1.send(
+        routes.CLOSE_BATCH,
+        CloseBatchRequest(
+            batch_no=1,
+            totals=BatchTotals(count=2, amount=P1_CASH + P2_CASH),
+            cash_counted=P1_CASH + P2_CASH - 10,
+            note="少一角",
+        ),
+    )
+    world.t2.send(
+        routes.CLOSE_BATCH,
+        CloseBatchRequest(batch_no=1, totals=BatchTotals(count=2, amount=P3_CASH + 500)),
+    )
+    lost, trace = world.t2.next_txn()
+    at = world.t2.clock.now()
+    world.t2.send(
+        routes.UPLOAD_BATCH,
+        UploadBatchRequest(
+            batch_no=1,
+            part=1,
+            parts=1,
+            items=(
+                BatchItem(
+                    txn_id=world.p3.txn_id,
+                    trace_no=world.p3.trace_no,
+                    account_no="0100000002",
+                    cash=P3_CASH,
+                    state=WirePaymentState.CONFIRMED,
+                    cash_time=at,
+                ),
+                BatchItem(
+                    txn_id=lost,
+                    trace_no=trace,
+                    account_no="0100000002",
+                    cash=500,
+                    state=WirePaymentState.CONFIRMED,
+                    cash_time=at,
+                ),
+            ),
+        ),
+    )
+    return lost

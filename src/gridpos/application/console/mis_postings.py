@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from gridpos.adapters.db.console.payment_search import PaymentSearch
 from gridpos.adapters.db.tables import organisations
@@ -159,6 +159,24 @@ def _read_date(check: FieldChecks, typed: str, today: date) -> date:
     return day
 
 
+def _stations(connection: Connection, actor: Actor) -> dict[str, str]:
+    """The supply stations whose lines the actor may see, code → name: those of their subtree;
+    for an agent operator, also the station their collection point lies under (their own lines
+    are then picked out by payment)."""
+    within = organisations.c.path.startswith(actor.org_path, autoescape=True)
+    if actor.own_agent_id is not None:
+        above = [int(part) for part in actor.org_path.strip("/").split("/") if part]
+        within = within | organisations.c.id.in_(above)
+    return {
+        row.code: row.name
+        for row in connection.execute(
+            select(organisations.c.code, organisations.c.name).where(
+                organisations.c.level == "station", within
+            )
+        )
+    }
+
+
 def _not_configured() -> ConsoleError:
     return ConsoleError(
         code="mis_not_configured",
@@ -185,15 +203,7 @@ def mis_posting_report(
     today = county_today(services)
     business_date = _read_date(check, query.business_date, today)
     with services.reading() as uow:
-        stations = {
-            row.code: row.name
-            for row in uow.connection.execute(
-                select(organisations.c.code, organisations.c.name).where(
-                    organisations.c.level == "station",
-                    organisations.c.path.startswith(actor.org_path, autoescape=True),
-                )
-            )
-        }
+        stations = _stations(uow.connection, actor)
     station_code = (query.station_code or "").strip()[:32]
     if station_code and station_code not in stations:
         check.add(

@@ -297,12 +297,11 @@ def waiting_undo_requests(services: ConsoleServices, actor: Actor) -> WaitingReq
     ``payments.view``.
     """
     require(actor, Permission.PAYMENTS_VIEW)
+    if actor.own_agent_id is not None:
+        return WaitingRequests(items=(), more=False)  # agents neither ask for undos nor decide
     with services.reading() as uow:
         scope = payment_scope(uow.connection, actor.org_path)
         rows = UndoRequestStore(uow.connection).waiting(
             scope=scope.condition, limit=WAITING_SHOWN + 1
         )
-    own = actor.own_agent_id
-    if own is not None:
-        rows = []  # an agent operator neither asks for undos nor decides them
     return WaitingRequests(items=tuple(rows[:WAITING_SHOWN]), more=len(rows) > WAITING_SHOWN)
