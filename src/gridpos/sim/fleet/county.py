@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -33,6 +33,13 @@ from gridpos.application.organisation_import import import_organisation
 from gridpos.application.ports import Clock
 from gridpos.application.terminals.enrolment import issue_enrolment_code
 from gridpos.bootstrap import build_services
+from gridpos.domain.dates import add_months, period_of
+from gridpos.domain.errors import DomainError
+from gridpos.domain.penalty import default_penalty_rules
+from gridpos.domain.tariff import default_tariff_schedule
+from gridpos.refmis.accounts import CHINA_TIME as REFMIS_TIME
+from gridpos.refmis.engine import make_engine
+from gridpos.refmis.generator import CountySpec, load_county
 from gridpos.settings import Settings
 from gridpos.sim.fleet.errors import fleet_error
 from gridpos.sim.fleet.plan import Credentials, Seat
@@ -52,6 +59,32 @@ class County:
     agent_of: dict[str, str]  # terminal number → agent code
     floats: dict[str, tuple[int, int]]  # agent code → (available, held)
     sign_ins: tuple[SignIn, ...]
+
+
+def generate_county(database_url: str, *, customers: int, months: int, seed: int) -> None:
+    """Generate the county into an empty reference-MIS database, as ``gridpos refmis generate``
+    does (the bills end last month, arrears as of today in the county).
+
+    Raises:
+        FleetError: ``fleet_setup_failed`` — the generator refused.
+    """
+    today = datetime.now(UTC).astimezone(REFMIS_TIME).date()
+    engine = make_engine(database_url)
+    try:
+        spec = CountySpec(
+            customers=customers,
+            months=months,
+            seed=seed,
+            last_period=add_months(period_of(today), -1),
+            as_of=today,
+        )
+        load_county(engine, spec, schedule=default_tariff_schedule(), rules=default_penalty_rules())
+    except DomainError as exc:
+        raise fleet_error(
+            "fleet_setup_failed", "county", "无法生成县公司数据", f"the county: {exc}"
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def prepare_database(

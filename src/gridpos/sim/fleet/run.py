@@ -37,7 +37,13 @@ from gridpos.adapters.mis import MisClient, MisError
 from gridpos.bootstrap import SystemClock
 from gridpos.sim.fleet.chaos import Chaos, plan_faults
 from gridpos.sim.fleet.collector import Collector, CollectorSettings
-from gridpos.sim.fleet.county import County, issue_codes, prepare_database, read_county
+from gridpos.sim.fleet.county import (
+    County,
+    generate_county,
+    issue_codes,
+    prepare_database,
+    read_county,
+)
 from gridpos.sim.fleet.crew import (
     ChildCollector,
     ThreadCollector,
@@ -56,10 +62,8 @@ from gridpos.sim.fleet.report import AuditResult, FleetReport
 from gridpos.sim.fleet.services import (
     LinkControl,
     ServiceProcess,
-    gridpos_command,
     link_service,
     refmis_service,
-    run_step,
     server_service,
     worker_service,
 )
@@ -69,7 +73,6 @@ from gridpos.sim.fleet.wire import wire_figures
 FLEET_MIS_KEY = "fleet-mis-key"
 EVENTS_FILE = "fleet-events.jsonl"
 LINK_STATS_FILE = "link-stats.json"
-GENERATE_TIMEOUT_S = 900.0
 LINK_IDLE_TIMEOUT_S = 120.0
 POLL_S = 0.2
 
@@ -128,6 +131,8 @@ class FleetRun:
         self.database_url = options.database_url or f"sqlite:///{self.data_dir / 'gridpos.sqlite'}"
         self.services: list[ServiceProcess] = []
         self.server: ServiceProcess | None = None
+        self.refmis: ServiceProcess | None = None
+        self.refmis_database_url = f"sqlite:///{self.data_dir / 'refmis.sqlite'}"
         self.link: LinkControl | None = None
         self.chaos: Chaos | None = None
         self.crew: list[ThreadCollector | ChildCollector] = []
@@ -165,33 +170,53 @@ class FleetRun:
         service.launch()
         return service
 
+    def _launch_early(self) -> None:
+        """Everything that needs no county first, so it starts while the county is made: the
+        server (it migrates its empty database itself) and the link in front of it."""
+        options = self.options
+        if options.own_mis:
+            self.refmis, self.mis_url = refmis_service(
+                data_dir=self.data_dir,
+                database_url=self.refmis_database_url,
+                api_key=self.mis_key,
+                env=self.env,
+            )
+        if options.own_server:
+            mis = {"GRIDPOS_MIS_URL": self.mis_url, "GRIDPOS_MIS_API_KEY": self.mis_key}
+            self.server, self.server_url = server_service(
+                data_dir=self.data_dir, database_url=self.database_url, env={**self.env, **mis}
+            )
+            self._launch(self.server)
+        if options.own_link:
+            service, self.link_url, control = link_service(
+                data_dir=self.data_dir,
+                upstream=self.server_url.removeprefix("http://"),
+                profile=options.profile.as_dict(),
+                seed=options.seed,
+                env=self.env,
+                idle_timeout_s=LINK_IDLE_TIMEOUT_S,
+            )
+            self._launch(service)
+            self.link = LinkControl(control)
+        elif options.link_control_url:
+            self.link = LinkControl(options.link_control_url)
+
     def _prepare(self) -> County:
+        """The county: generated and served by the reference MIS (when the fleet's own), then
+        the server's database prepared from it (once the server has migrated it)."""
         options = self.options
         self._launch_early()
-        if options.own_mis:
-            refmis_url = f"sqlite:///{self.data_dir / 'refmis.sqlite'}"
+        if self.refmis is not None:
             self.say(f"generating a county of {options.county_customers} customers")
-            done = run_step(
-                gridpos_command(
-                    "refmis", "generate",
-                    "--customers", str(options.county_customers),
-                    "--months", str(options.county_months),
-                    "--seed", str(options.seed),
-                    "--database-url", refmis_url,
-                ),
-                env=self.env,
-                timeout_s=GENERATE_TIMEOUT_S,
-                what="refmis generate",
-            )  # fmt: skip
-            if done.returncode != 0:
-                raise fleet_error(
-                    "fleet_setup_failed", "refmis", "无法生成县公司数据",
-                    f"the county could not be generated: {done.stderr[-500:]}",
-                )  # fmt: skip
-            service, self.mis_url = refmis_service(
-                data_dir=self.data_dir, database_url=refmis_url, api_key=self.mis_key, env=self.env
+            generate_county(
+                self.refmis_database_url,
+                customers=options.county_customers,
+                months=options.county_months,
+                seed=options.seed,
             )
-            self._launch(service).wait_ready()
+            self._launch(self.refmis).wait_ready()
+        if self.server is not None:
+            self.server.wait_ready()
         self.say("preparing the server's database")
         with MisClient(base_url=self.mis_url, api_key=self.mis_key, timeout_s=60) as client:
             setup = prepare_database(
@@ -220,36 +245,11 @@ class FleetRun:
             )
         return county
 
-    def _launch_link(self) -> None:
-        """The fleet's link in front of the server's port (known before the server starts)."""
-        service, self.link_url, control = link_service(
-            data_dir=self.data_dir,
-            upstream=self.server_url.removeprefix("http://"),
-            profile=self.options.profile.as_dict(),
-            seed=self.options.seed,
-            env=self.env,
-            idle_timeout_s=LINK_IDLE_TIMEOUT_S,
-        )
-        self._launch(service)
-        self.link = LinkControl(control)
-
-    def _launch_early(self) -> None:
-        """The server's place and the link first: the link starts while the county is made."""
-        if self.options.own_server:
-            self.server, self.server_url = server_service(
-                data_dir=self.data_dir, database_url=self.database_url, env=self.env
-            )
-        if self.options.own_link:
-            self._launch_link()
-
-    def _start_server_and_link(self) -> None:
-        """The server and its MIS worker (when the fleet's own), every service answering, and the
-        link's script set."""
+    def _start_worker(self) -> None:
+        """The MIS worker beside the fleet's server, every service answering, the link's
+        script set."""
         options = self.options
         if self.server is not None:
-            mis = {"GRIDPOS_MIS_URL": self.mis_url, "GRIDPOS_MIS_API_KEY": self.mis_key}
-            self.server.env = {**self.server.env, **mis}
-            self._launch(self.server)
             worker = worker_service(
                 data_dir=self.data_dir,
                 database_url=self.database_url,
@@ -260,8 +260,6 @@ class FleetRun:
             self._launch(worker)
         for service in self.services:
             service.wait_ready()
-        if not options.own_link and options.link_control_url:
-            self.link = LinkControl(options.link_control_url)
         if self.link is not None and options.script:
             self.link.change({"script": {"rules": options.script}})
 
@@ -368,7 +366,7 @@ class FleetRun:
         started = self._lap_at = time.monotonic()
         options = self.options
         county = self._prepare()
-        self._start_server_and_link()
+        self._start_worker()
         plans = self._plans(county)
         self._lap("setup_s")
         deadline = self._start_day(plans)
