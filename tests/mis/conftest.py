@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine
 
 from gridpos.adapters.db.engine import create_engine_for
@@ -23,6 +24,13 @@ from .harness import RunningMis, start_mis
 from .places import Place
 
 BILLING_DAY = date(2026, 4, 10)
+
+
+@pytest.fixture(autouse=True)
+def _plain_logging() -> None:
+    """structlog as it comes: a command run earlier may have pointed it at a stream since closed
+    (and made loggers keep that choice)."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -45,6 +45,12 @@ def _wait_for(condition: Callable[[], bool], *, seconds: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def _keep_logging_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gridpos worker` points the logs at its stderr, which CliRunner closes afterwards: later
+    tests' loggers would write to a closed stream."""
+    monkeypatch.setattr("gridpos.cli.worker.configure_logging", lambda _level: None)
+
+
 def _pending(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
@@ -97,6 +103,7 @@ def test_org_commands_import_the_county_and_set_up_the_demo(
 ) -> None:
     # the command's argon2 at its production cost takes seconds for 64 accounts; not the point here
     monkeypatch.setattr("gridpos.cli.org.PasswordHasher", lambda: CHEAP)
+    _keep_logging_as_it_is(monkeypatch)
     runner = CliRunner()
     env = {"GRIDPOS_MIS_URL": mis.url, "GRIDPOS_MIS_API_KEY": API_KEY}
     url = _url(server_engine)
@@ -139,7 +146,10 @@ def test_org_commands_import_the_county_and_set_up_the_demo(
     assert levels == {"county": 1, "station": 24, "collection_point": 36}
 
 
-def test_commands_without_an_mis_or_with_a_bad_amount_say_so(server_engine: Engine) -> None:
+def test_commands_without_an_mis_or_with_a_bad_amount_say_so(
+    server_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keep_logging_as_it_is(monkeypatch)
     runner = CliRunner()
     url = _url(server_engine)
     no_mis = runner.invoke(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Final
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
@@ -28,10 +29,12 @@ from gridpos.application.outbox_delivery.rows import (
     Outcome,
     claim_due,
     first_problem,
-    record,
+    record_all,
 )
 from gridpos.application.ports import Clock
 from gridpos.protocol.mis import PostingRequest
+
+FLUSH_ROWS: Final = 10  # outcomes written per transaction: fewer commits, little to redo
 
 
 def deliver_due(
@@ -70,7 +73,17 @@ def deliver_due(
     counts = {"sent": 0, "retry": 0, "dead": 0, "defer": 0, "release": 0, "lost": 0}
     errors: list[tuple[int, str]] = []
     unavailable = False
+    waiting: list[tuple[Claim, Outcome]] = []
+
+    def flush() -> None:
+        kept = record_all(engine, waiting, now=clock.now(), policy=policy, jitter=jitter)
+        for (_, outcome), was_kept in zip(waiting, kept, strict=True):
+            counts[outcome.kind if was_kept else "lost"] += 1
+        waiting.clear()
+
     for claim in claims:
+        if waiting and claim.topic != TOPIC_POST:
+            flush()  # an undo must see the posts delivered before it
         if unavailable or (should_stop is not None and should_stop()):
             outcome = Outcome(kind="release")
         else:
@@ -88,8 +101,11 @@ def deliver_due(
             )
         if outcome.code is not None:
             errors.append((claim.id, outcome.code))
-        kept = record(engine, claim, outcome, now=clock.now(), policy=policy, jitter=jitter)
-        counts[outcome.kind if kept else "lost"] += 1
+        waiting.append((claim, outcome))
+        if len(waiting) >= FLUSH_ROWS:
+            flush()
+    if waiting:
+        flush()
     return DeliveryReport(
         claimed=len(claims),
         sent=counts["sent"],

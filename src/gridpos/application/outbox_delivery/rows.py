@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -96,6 +97,42 @@ def record(
     jitter: Jitter,
 ) -> bool:
     """Write the outcome if the row still carries this claim; whether it did."""
+    [kept] = record_all(engine, [(claim, outcome)], now=now, policy=policy, jitter=jitter)
+    return kept
+
+
+def record_all(
+    engine: Engine,
+    outcomes: Sequence[tuple[Claim, Outcome]],
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+    jitter: Jitter,
+) -> list[bool]:
+    """Write several rows' outcomes in one transaction, each only if its row still carries its
+    claim; for each, whether it did."""
+    kept: list[bool] = []
+    with SqlUnitOfWork(engine, write=True) as uow:
+        for claim, outcome in outcomes:
+            result = uow.connection.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id == claim.id,
+                    outbox.c.state == "pending",
+                    outbox.c.next_attempt_at == claim.lease_until,
+                )
+                .values(_values(claim, outcome, now=now, policy=policy, jitter=jitter))
+            )
+            kept.append(result.rowcount == 1)
+            if kept[-1] and outcome.mis_state is not None and outcome.payment is not None:
+                move_mis_state(uow, outcome.payment, outcome.mis_state)
+        uow.commit()
+    return kept
+
+
+def _values(
+    claim: Claim, outcome: Outcome, *, now: datetime, policy: RetryPolicy, jitter: Jitter
+) -> dict[str, object]:
     values: dict[str, object]
     if outcome.kind == "sent":
         values = {"state": "sent", "sent_at": now, "last_error": None}
@@ -110,22 +147,7 @@ def record(
     else:
         delay = policy.delay(claim.attempts, jitter())
         values = {"next_attempt_at": now + delay, "last_error": clip(outcome.error)}
-    with SqlUnitOfWork(engine, write=True) as uow:
-        result = uow.connection.execute(
-            update(outbox)
-            .where(
-                outbox.c.id == claim.id,
-                outbox.c.state == "pending",
-                outbox.c.next_attempt_at == claim.lease_until,
-            )
-            .values(values)
-        )
-        if result.rowcount != 1:
-            return False
-        if outcome.mis_state is not None and outcome.payment is not None:
-            move_mis_state(uow, outcome.payment, outcome.mis_state)
-        uow.commit()
-    return True
+    return values
 
 
 def move_mis_state(uow: SqlUnitOfWork, payment: PaymentFacts, mis_state: str) -> None:
