@@ -8,9 +8,8 @@ make; then the terminal journals and sends it. No answer: some collectors cancel
 goes back), the others let the customer wait a little for the forwarder and otherwise go on. A
 few customers change their mind after the receipt (撤销 with the station head). Between
 customers the forwarder resolves what waits; every few customers a heartbeat tells the queue.
-At the end of the day every waiting payment is resolved (bounded by the sync deadline), the
-waiting receipts printed, the statistics read, the batch closed (扎帐) with the cash counted —
-miscounted now and then, with a note — and the collector signs out.
+At the end of the day every waiting payment is resolved, the batch closed with the cash counted
+and the collector signs out (:mod:`.closing`).
 
 Every wait is bounded: by attempts, by the day's deadline for customers and by the sync deadline
 for the end of the day. Deadlines are wall-clock instants (``time.time()``) so a terminal process
@@ -22,25 +21,23 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from gridpos.domain.errors import DomainError
+from gridpos.sim.fleet.closing import end_of_day
+from gridpos.sim.fleet.counter import cash_for, counter_result
 from gridpos.sim.fleet.events import CounterResult, Event, Sink
 from gridpos.sim.fleet.faults import CrashingTransport, CrashSwitch, FleetPrinter, NonceSource
-from gridpos.sim.fleet.plan import PayChoice, TerminalPlan, Visit
+from gridpos.sim.fleet.plan import TerminalPlan, Visit
+from gridpos.sim.fleet.spec import CollectorSettings, terminal_config
 from gridpos.terminal import (
     AccountView,
     NoAnswerError,
     PaymentOutcome,
     ServerRefusalError,
     Terminal,
-    TerminalConfig,
     TerminalError,
-    Timeouts,
 )
-from gridpos.terminal.batch import expected_cash
 
 T = TypeVar("T")
 
@@ -50,45 +47,6 @@ COUNTER_RESOLVE_PASSES = 2  # how long a customer waits for an unknown outcome
 PAUSE_S = 1.0
 HEARTBEAT_EVERY = 5
 RECEIPTS_FILE = "receipts.txt"
-
-
-@dataclass(frozen=True, slots=True)
-class CollectorSettings:
-    """Where the terminal lives and talks, and until when it works.
-
-    ``timeouts`` of ``None`` follow the server's sign-in parameters; ``resume_from`` is the
-    first visit still to do after a restart.
-    """
-
-    server_url: str
-    data_dir: Path
-    deadline: float
-    sync_deadline: float
-    timeouts: Timeouts | None = None
-    resume_from: int = 0
-    crashes_done: int = 0
-
-
-def terminal_config(timeouts: Timeouts | None, *, device_serial: str) -> TerminalConfig:
-    if timeouts is None:
-        return TerminalConfig(device_serial=device_serial)
-    return TerminalConfig(
-        device_serial=device_serial, timeouts=timeouts, follow_server_timeout=False
-    )
-
-
-def cash_for(view: AccountView, visit: Visit, *, partial_allowed: bool) -> tuple[int, bool]:
-    """What the customer hands over for ``visit`` and whether it is a 取整 payment."""
-    due = view.total_due
-    if due <= 0:
-        return max(visit.prepay_fen, 1000), False  # owes nothing: pays ahead
-    if visit.choice is PayChoice.ROUND_UP and view.round_up > 0:
-        return view.rounded_total, True
-    if visit.choice is PayChoice.PREPAY:
-        return due + visit.prepay_fen, False
-    if visit.choice is PayChoice.PARTIAL and partial_allowed and due >= 200:
-        return max(100, due // 2 // 100 * 100), False
-    return due, False
 
 
 class Collector:
@@ -141,7 +99,7 @@ class Collector:
             transport=CrashingTransport(self.switch),
         )
 
-    def _retry(self, what: str, action: Callable[[], T], *, until: float) -> T | None:
+    def retry(self, what: str, action: Callable[[], T], *, until: float) -> T | None:
         """``action`` again after no answer, at most :data:`SERVICE_ATTEMPTS` times."""
         for attempt in range(SERVICE_ATTEMPTS):
             try:
@@ -186,14 +144,14 @@ class Collector:
                 if (visit.index + 1) % HEARTBEAT_EVERY == 0:
                     self._between_customers(terminal)
             self.emit("phase", name="visits_done")
-            self._end_of_day(terminal)
+            end_of_day(self, terminal)
         finally:
             terminal.close()
 
     def _leave_old_session(self, terminal: Terminal) -> None:
         """A session left open by an earlier run (not this day's restart): settle and sign out."""
         self._sync(terminal, until=self.settings.deadline, passes=3)
-        if self._retry("sign_out", terminal.sign_out, until=self.settings.deadline) is not None:
+        if self.retry("sign_out", terminal.sign_out, until=self.settings.deadline) is not None:
             self.emit("phase", name="old_session_closed")
 
     def _sign_in(self, terminal: Terminal) -> bool:
@@ -209,15 +167,15 @@ class Collector:
             )
 
         until = self.settings.deadline
-        session = self._retry("sign_in", lambda: sign_in(self.plan.offline_allowance), until=until)
+        session = self.retry("sign_in", lambda: sign_in(self.plan.offline_allowance), until=until)
         if session is None and self.plan.offline_allowance:
-            session = self._retry("sign_in", lambda: sign_in(0), until=until)
+            session = self.retry("sign_in", lambda: sign_in(0), until=until)
         if terminal.session is None:
             return False
         downloaded = None
         if terminal.session.offline_allowance > 0:
             # the area's arrears for collecting offline, retried here so a failure is told
-            downloaded = self._retry("download_arrears", terminal.download_arrears, until=until)
+            downloaded = self.retry("download_arrears", terminal.download_arrears, until=until)
         self.emit(
             "phase",
             name="signed_in",
@@ -245,9 +203,9 @@ class Collector:
                 break
             if report.stopped_by is not None:
                 break
-        self._print_waiting(terminal)
+        self.print_waiting(terminal)
 
-    def _print_waiting(self, terminal: Terminal) -> None:
+    def print_waiting(self, terminal: Terminal) -> None:
         try:
             terminal.print_waiting()
         except DomainError as exc:
@@ -326,7 +284,7 @@ class Collector:
             "outcome",
             visit=visit.index,
             nonce=nonce.hex[:8],
-            result=_counter_result(outcome).value,
+            result=counter_result(outcome).value,
             txn=outcome.txn_id,
             state=outcome.state.value,
             code=outcome.error.code if outcome.error is not None else None,
@@ -362,7 +320,7 @@ class Collector:
                 self.emit("resolved", visit=visit.index, txn=now.txn_id, state=now.state.value)
                 break
             time.sleep(PAUSE_S)
-        self._print_waiting(terminal)
+        self.print_waiting(terminal)
 
     def _void(self, terminal: Terminal, visit: Visit, outcome: PaymentOutcome) -> None:
         supervisor = self.plan.supervisor
@@ -376,62 +334,3 @@ class Collector:
             self.emit("voided", visit=visit.index, txn=outcome.txn_id, state=None, code=exc.code)
             return
         self.emit("voided", visit=visit.index, txn=outcome.txn_id, state=after.state.value)
-
-    # ---- the end of the day -------------------------------------------------------------------
-
-    def _end_of_day(self, terminal: Terminal) -> None:
-        until = self.settings.sync_deadline
-        while terminal.waiting_count() and time.time() < until:
-            try:
-                report = terminal.resolve_pending(budget=20)
-            except DomainError as exc:
-                self.problem("resolve_pending", exc)
-                report = None
-            if report is not None and report.complete:
-                break
-            time.sleep(PAUSE_S)
-        self._print_waiting(terminal)
-        self.emit("phase", name="synced", waiting=terminal.waiting_count())
-        session = terminal.session
-        if session is None:
-            return
-        try:
-            terminal.statistics()
-        except DomainError as exc:
-            self.problem("statistics", exc)
-        if not session.batch_closed:
-            records = terminal.journal.txns_of_batch(
-                business_date=session.business_date, batch_no=session.batch_no
-            )
-            expected = expected_cash(records)
-            error = self.plan.cash_count_error if expected + self.plan.cash_count_error >= 0 else 0
-            note = "点钞差错，已登记" if error else None
-            closed = self._retry(
-                "close_batch",
-                lambda: terminal.close_batch(expected + error, note),
-                until=until,
-            )
-            if closed is not None:
-                self.emit(
-                    "phase",
-                    name="closed",
-                    balanced=closed.balanced,
-                    closed=closed.closed,
-                    differences=None if closed.differences is None else len(closed.differences),
-                    expected_cash=closed.expected_cash,
-                    cash_counted=closed.cash_counted,
-                    unresolved=closed.unresolved,
-                )
-        if self._retry("sign_out", terminal.sign_out, until=until) is not None:
-            self.emit("phase", name="signed_out")
-        self.emit("phase", name="day_done", waiting=terminal.waiting_count())
-
-
-def _counter_result(outcome: PaymentOutcome) -> CounterResult:
-    if outcome.offline and outcome.waiting:
-        return CounterResult.OFFLINE
-    if outcome.confirmed:
-        return CounterResult.CONFIRMED
-    if outcome.waiting:
-        return CounterResult.WAITING
-    return CounterResult.REJECTED

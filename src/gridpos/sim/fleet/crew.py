@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from gridpos.sim.fleet.collector import Collector, CollectorSettings, terminal_config
+from gridpos.sim.fleet.collector import Collector
 from gridpos.sim.fleet.events import Sink, read_event
 from gridpos.sim.fleet.plan import TerminalPlan
-from gridpos.sim.fleet.spec import spec_of
+from gridpos.sim.fleet.spec import CollectorSettings, spec_of, terminal_config
 from gridpos.terminal import NoAnswerError, Terminal, Timeouts
 
 MAX_RESTARTS = 6
@@ -144,6 +144,7 @@ class ChildCollector:
                     {
                         "ev": "restart",
                         "term": self.plan.terminal_no,
+                        "t": round(time.time(), 3),
                         "exit": code,
                         "crashed_at": crashed_at,
                     }

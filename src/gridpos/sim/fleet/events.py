@@ -35,6 +35,7 @@ import sys
 import threading
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TextIO
 
 Event = dict[str, Any]
@@ -92,3 +93,30 @@ def read_event(line: str) -> Event | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("ev"), str) else None
+
+
+class ProgressSink(MemorySink):
+    """Keeps every event (and appends it to ``path`` as a JSON line, for whoever watches the
+    day), and counts the customers served and the terminals done with theirs."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.visits = 0
+        self.finished: set[str] = set()
+        self._file = path.open("a", encoding="utf-8", buffering=1)
+        self._counting = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        super().__call__(event)
+        line = json.dumps(event, ensure_ascii=False) + "\n"
+        with self._counting:
+            if not self._file.closed:
+                self._file.write(line)
+            if event.get("ev") == "visit_done":
+                self.visits += 1
+            elif event.get("ev") == "phase" and event.get("name") in ("visits_done", "day_done"):
+                self.finished.add(str(event.get("term")))
+
+    def close(self) -> None:
+        with self._counting:
+            self._file.close()

@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 
 from gridpos.domain.errors import DomainError
 from gridpos.domain.payment_state import PaymentState
-from gridpos.sim.fleet.collector import terminal_config
 from gridpos.sim.fleet.county import County
 from gridpos.sim.fleet.ledgers import read_floats
 from gridpos.sim.fleet.report import AuditResult, FloatCheck
 from gridpos.sim.fleet.services import gridpos_command, run_step
+from gridpos.sim.fleet.spec import terminal_config
 from gridpos.sim.fleet.truth import ServerPayment
 from gridpos.terminal import Terminal, Timeouts
 

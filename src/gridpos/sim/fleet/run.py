@@ -25,18 +25,16 @@ import dataclasses
 import json
 import os
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gridpos.adapters.db.engine import create_engine_for
-from gridpos.adapters.mis import MisClient, MisError
+from gridpos.adapters.mis import MisClient
 from gridpos.bootstrap import SystemClock
 from gridpos.sim.fleet.chaos import Chaos, plan_faults
-from gridpos.sim.fleet.collector import Collector, CollectorSettings
+from gridpos.sim.fleet.collector import Collector
 from gridpos.sim.fleet.county import (
     County,
     generate_county,
@@ -51,14 +49,13 @@ from gridpos.sim.fleet.crew import (
     needs_enrolment,
     terminal_dir,
 )
-from gridpos.sim.fleet.delivery import DrainReport, drain_outbox
+from gridpos.sim.fleet.delivery import drain_outbox
 from gridpos.sim.fleet.errors import fleet_error, option_invalid
-from gridpos.sim.fleet.events import Event, MemorySink
-from gridpos.sim.fleet.finish import audit, check_floats, final_sync
-from gridpos.sim.fleet.ledgers import read_journal, read_mis, read_server
+from gridpos.sim.fleet.events import ProgressSink
+from gridpos.sim.fleet.finish import audit, final_sync
 from gridpos.sim.fleet.options import FleetOptions
 from gridpos.sim.fleet.plan import DayShape, TerminalPlan, plan_day
-from gridpos.sim.fleet.report import AuditResult, FleetReport
+from gridpos.sim.fleet.report import FleetReport
 from gridpos.sim.fleet.services import (
     LinkControl,
     ServiceProcess,
@@ -67,8 +64,8 @@ from gridpos.sim.fleet.services import (
     server_service,
     worker_service,
 )
-from gridpos.sim.fleet.truth import judge, query_results
-from gridpos.sim.fleet.wire import wire_figures
+from gridpos.sim.fleet.spec import CollectorSettings
+from gridpos.sim.fleet.verdict import build_report, read_ledgers
 
 FLEET_MIS_KEY = "fleet-mis-key"
 EVENTS_FILE = "fleet-events.jsonl"
@@ -77,33 +74,6 @@ LINK_IDLE_TIMEOUT_S = 120.0
 POLL_S = 0.2
 
 Say = Callable[[str], None]
-
-
-class ProgressSink(MemorySink):
-    """Keeps every event (and appends it to ``path`` as a JSON line, for whoever watches the
-    day), and counts the customers served and the terminals done with theirs."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.visits = 0
-        self.finished: set[str] = set()
-        self._file = path.open("a", encoding="utf-8", buffering=1)
-        self._counting = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        super().__call__(event)
-        line = json.dumps(event, ensure_ascii=False) + "\n"
-        with self._counting:
-            if not self._file.closed:
-                self._file.write(line)
-            if event.get("ev") == "visit_done":
-                self.visits += 1
-            elif event.get("ev") == "phase" and event.get("name") in ("visits_done", "day_done"):
-                self.finished.add(str(event.get("term")))
-
-    def close(self) -> None:
-        with self._counting:
-            self._file.close()
 
 
 def run_fleet(options: FleetOptions, *, say: Say | None = None) -> FleetReport:
@@ -393,96 +363,31 @@ class FleetRun:
         self.say("checking: audit verify, journals, server, MIS")
         audited = audit(self.database_url, env=self.env)
         self._lap("checks_s")
-        return self._report(
-            county=county,
-            plans=plans,
+        ledgers = read_ledgers(
+            database_url=self.database_url,
+            mis_url=self.mis_url,
+            mis_api_key=self.mis_key,
             dirs=dirs,
-            waiting_left=waiting_left,
+            since=self.since,
+            county=county,
+        )
+        stats = self.link.stats() if self.link is not None else None
+        if stats is not None:
+            (self.data_dir / LINK_STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
+        return build_report(
+            options=options,
+            plans=plans,
+            events=self.sink.events(),
+            ledgers=ledgers,
+            link_stats=stats,
             drained=drained,
             audited=audited,
-            started=started,
-        )
-
-    def _report(
-        self,
-        *,
-        county: County,
-        plans: list[TerminalPlan],
-        dirs: dict[str, Path],
-        waiting_left: int,
-        drained: DrainReport,
-        audited: AuditResult,
-        started: float,
-    ) -> FleetReport:
-        events = self.sink.events()
-        engine = create_engine_for(self.database_url)
-        try:
-            server, tombstones, dates = read_server(engine, list(dirs), since=self.since)
-            floats = check_floats(engine, county, server, list(dirs))
-        finally:
-            engine.dispose()
-        journals = {
-            number: read_journal(path, number, since=self.since) for number, path in dirs.items()
-        }
-        try:
-            with MisClient(base_url=self.mis_url, api_key=self.mis_key, timeout_s=30) as client:
-                mis = read_mis(client, dates, list(dirs))
-        except MisError:
-            mis = None
-        truth = judge(
-            events=events, journals=journals, server=server, tombstones=tombstones, mis=mis
-        )
-        online = sum(1 for records in journals.values() for record in records if not record.offline)
-        wire = None
-        if self.link is not None:
-            stats = self.link.stats()
-            (self.data_dir / LINK_STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
-            wire = wire_figures(
-                stats,
-                online_payments=online,
-                one_way_s=self.options.profile.one_way_s,
-                bytes_per_s=self.options.profile.bytes_per_s,
-            )
-        closes = [e for e in events if e.get("ev") == "phase" and e.get("name") == "closed"]
-        problems = Counter(str(e.get("what")) for e in events if e.get("ev") == "problem")
-        return FleetReport(
-            profile=self.options.profile.name,
-            seed=self.options.seed,
-            terminals=len(plans),
-            data_dir=str(self.data_dir),
-            seconds=round(time.monotonic() - started, 1),
-            truth=truth,
-            wire=wire,
-            audit=audited,
-            floats=floats,
-            outbox_pending=drained.pending,
-            outbox_dead=drained.dead,
             waiting_left=waiting_left,
             faults=list(self.chaos.done) if self.chaos else [],
-            terminal_crashes=sum(1 for e in events if e.get("ev") == "crash"),
-            terminal_restarts=sum(1 for e in events if e.get("ev") == "restart"),
-            batches={
-                "closed": sum(1 for e in closes if e.get("closed")),
-                "balanced": sum(1 for e in closes if e.get("balanced")),
-                "cash_differences": sum(
-                    1 for e in closes if e.get("cash_counted") != e.get("expected_cash")
-                ),
-                "signed_out": sum(
-                    1 for e in events if e.get("ev") == "phase" and e.get("name") == "signed_out"
-                ),
-            },
-            problems=dict(problems),
-            queries=query_results(events),
+            data_dir=self.data_dir,
+            seconds=round(time.monotonic() - started, 1),
             timings=dict(self.timings),
             visits=self.sink.visits,
-            signed_in=len(
-                {
-                    str(e.get("term"))
-                    for e in events
-                    if e.get("ev") == "phase" and e.get("name") == "signed_in"
-                }
-            ),
-            planned_visits=sum(len(plan.visits) for plan in plans),
         )
 
     def shutdown(self) -> None:

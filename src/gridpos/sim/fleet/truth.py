@@ -111,8 +111,8 @@ class Truth:
     mis_missing: int = 0
     mis_duplicated: int = 0
     mis_extra: int = 0
-    served_s: list[float] = field(default_factory=list)
-    served_online_s: list[float] = field(default_factory=list)
+    served_s: list[float] = field(default_factory=list)  # online: query and pay over the link
+    served_offline_s: list[float] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def note(self, kind: str, what: str) -> None:
@@ -238,11 +238,9 @@ def _judge_handover(
     if len(records) > 1 or len(payments) > 1:
         truth.duplicated += max(len(records), len(payments)) - 1
         truth.note("duplicated", label)
-    if handover.result is not None and handover.served_s is not None:
-        if handover.result != CounterResult.REFUSED:
-            truth.served_s.append(handover.served_s)
-        if handover.result == CounterResult.CONFIRMED:
-            truth.served_online_s.append(handover.served_s)
+    if handover.served_s is not None and handover.result not in (None, CounterResult.REFUSED):
+        served = truth.served_offline_s if handover.offline else truth.served_s
+        served.append(handover.served_s)
     if not records:
         if handover.result == CounterResult.REFUSED:
             truth.refused_at_terminal += 1
