@@ -28,6 +28,7 @@ from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
 from gridpos.adapters.mis import MisClient, MisUnreachableError
 from gridpos.application.console import ConsoleServices, InvalidFormError
 from gridpos.application.console.mis_postings import (
+    REPORT_FRESH,
     MisPostingQuery,
     MisPostingView,
     mis_posting_report,
@@ -213,9 +214,26 @@ def test_filters_pages_and_refusals(posted: Posted) -> None:
     assert (empty.summary, empty.detail, empty.problem) == ((), (), None)
 
 
+def _later(posted: Posted) -> None:
+    """Move the clock past the time a report read from the MIS is reused."""
+    clock = posted.services.clock
+    assert isinstance(clock, SettableClock)
+    clock.advance(REPORT_FRESH + timedelta(seconds=1))
+
+
 def test_the_mis_out_of_reach_or_not_configured_is_a_message(posted: Posted) -> None:
+    _later(posted)
+    fresh = _view(posted, "finance@340828")
+    asked = posted.mis.requests.count("GET", "/v1/reports/postings")
     posted.mis.set_faults("down")
     try:
+        reused = _view(posted, "head@34082801")  # read moments ago: not asked again
+        assert posted.mis.requests.count("GET", "/v1/reports/postings") == asked
+        assert reused.problem is None
+        assert {line.payment_id for line in reused.detail} <= {
+            line.payment_id for line in fresh.detail
+        }
+        _later(posted)
         view = _view(posted, "finance@340828")
     finally:
         posted.mis.set_faults("normal")
@@ -278,6 +296,7 @@ def test_the_page_print_and_export(posted: Posted) -> None:
     refused = client.get("/console/mis-postings?station=34082802")
     assert refused.status_code == 422
     assert "您的管辖范围内没有编码为 34082802 的供电所" in refused.text
+    _later(posted)
     posted.mis.set_faults("down")
     try:
         calm = client.get("/console/mis-postings")

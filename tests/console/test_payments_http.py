@@ -158,6 +158,12 @@ def test_a_void_is_asked_by_staff_and_approved_by_finance_once(
     csrf = _sign_in(client, "finance@340828")
     page = client.get(f"/console/payments/{p1}").text
     assert 'id="decision-form"' in page
+    unchosen = client.post(
+        decision,
+        data={"csrf_token": csrf, "form_token": _form_token(page, "decision-form")},
+    )
+    assert unchosen.status_code == 422
+    assert _field_message(unchosen.text, "decision") == "请选择批准或驳回。"
     answer = client.post(
         decision,
         data={
