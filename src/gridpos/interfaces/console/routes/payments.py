@@ -312,8 +312,8 @@ async def decision_submit(visit: Visit) -> Response:
     """Approve or reject a waiting request."""
     payment_id = _payment_id(visit)
     if visit.field("approve") not in ("0", "1"):
-        errors = {"decision": visit.gettext("Choose to approve or to reject.")}
-        return await _detail(visit, payment_id, status=422, failed_form="decision", errors=errors)
+        unchosen = {"decision": visit.gettext("Choose to approve or to reject.")}
+        return await _detail(visit, payment_id, status=422, failed_form="decision", errors=unchosen)
     approve = visit.field("approve") == "1"
     try:
         done = await run_in_threadpool(
