@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from gridpos.application.audit_verify import verify_database
 from gridpos.application.ports import RefreshOutcome, ReplicaOnly
 from gridpos.bootstrap import build_services, start_background_worker
 from gridpos.cli import app
-from gridpos.interfaces.workers import WorkerConfig, start_embedded_worker
+from gridpos.interfaces.workers import MisWorker, WorkerConfig, start_embedded_worker
 from gridpos.settings import Settings
 
 from .collecting import collect
@@ -210,3 +211,26 @@ def test_the_server_is_wired_to_the_mis_only_when_one_is_configured(server_engin
     assert isinstance(wired.refresher, MisAccountRefresher)
     # nothing listens on port 9: the refresh gives up at once and the query uses the replica
     assert wired.refresher.refresh("0100100001") is RefreshOutcome.UNAVAILABLE
+
+
+def test_the_worker_waits_longer_while_the_mis_stays_out_of_reach(county: County) -> None:
+    collect(county.engine, county.collector, account_no=A, cash=1000, business_date=DAY)
+    config = WorkerConfig(outage_base_s=1, outage_cap_s=8, idle_s=0.5, import_organisation=False)
+    worker = MisWorker(
+        engine=county.engine, client=county.client, clock=county.mis.clock, config=config,
+        jitter=random.Random(5),
+    )  # fmt: skip
+    county.mis.set_faults("down")
+
+    pauses = [worker.step() for _ in range(5)]
+
+    # windows of 1, 2, 4, 8, 8 s; each pause in the upper half of its window
+    for pause, window in zip(pauses, (1, 2, 4, 8, 8), strict=True):
+        assert window / 2 <= pause <= window
+    assert worker.state.outage_rounds == 5
+    assert county.mis.requests.count("POST", "/v1/postings") == 5  # one try a round
+
+    county.mis.set_faults("normal")
+    assert worker.step() == 0.5  # delivered; nothing more due
+    assert (worker.state.sent, worker.state.outage_rounds) == (1, 0)
+    assert list(county.mis.posting_counts().values()) == [1]
