@@ -101,8 +101,8 @@ def sync_from_mis(
             caught_up=applied == 1 and not page.has_more,
             fetched_customers=progress.fetched_customers + len(extra),
         )
-        if applied and not page.has_more:
-            break
+        if applied and (not page.has_more or page.next_watermark <= page.since):
+            break  # caught up, or a page that moves nothing on (asking again would loop)
     return progress
 
 
