@@ -40,6 +40,15 @@ FORCED_CUTS = [
     {"method": "POST", "path": "^/t/v1/offline$", "nth": 1, "cut": "cut_before_answer"},
     {"method": "POST", "path": "^/t/v1/batch/close$", "nth": 1, "cut": "cut_before_answer"},
 ]
+# what a failure shows
+WHY = (
+    "attempted", "confirmed", "reversed", "voided", "rejected", "rejected_after_unknown",
+    "refused_at_terminal", "handed_back_at_crash", "unknown_at_counter", "resolved_after_unknown",
+    "lost", "duplicated", "one_sided", "unmatched_server_payments", "receipts_without_payment",
+    "waiting_left", "audit_ok", "audit_error", "audit_failed", "float_mismatches", "mis_missing",
+    "mis_duplicated", "mis_extra", "outbox_pending", "faults", "problems", "examples", "timings",
+    "terminals_signed_in", "customers_served", "data_dir",
+)  # fmt: skip
 
 
 def test_a_small_fleet_with_faults_loses_and_duplicates_nothing(tmp_path: Path) -> None:
@@ -67,25 +76,25 @@ def test_a_small_fleet_with_faults_loses_and_duplicates_nothing(tmp_path: Path) 
     )
     report = run_fleet(options)
     data = report.as_dict()
-    summary = {key: data[key] for key in ("lost", "duplicated", "one_sided", "examples")}
-    assert data["attempted"] >= 25, summary
-    assert (data["lost"], data["duplicated"], data["one_sided"]) == (0, 0, 0), summary
-    assert data["unmatched_server_payments"] == 0
-    assert data["receipts_without_payment"] == 0
-    assert data["waiting_left"] == 0
-    assert data["audit_ok"], data["audit_failed"]
-    assert data["float_ok"], data["float_mismatches"]
-    assert data["mis_ok"], (data["mis_missing"], data["mis_duplicated"], data["mis_extra"])
-    assert data["mis_posted_once"] == data["confirmed"]
-    assert data["ok"]
+    why = {key: data[key] for key in WHY}
+    assert data["attempted"] >= 25, why
+    assert (data["lost"], data["duplicated"], data["one_sided"]) == (0, 0, 0), why
+    assert data["unmatched_server_payments"] == 0, why
+    assert data["receipts_without_payment"] == 0, why
+    assert data["waiting_left"] == 0, why
+    assert data["audit_ok"], why
+    assert data["float_ok"], why
+    assert data["mis_ok"], why
+    assert data["mis_posted_once"] == data["confirmed"], why
+    assert data["ok"], why
     # the faults really happened
     faults = data["faults"]
-    assert faults["server_kills"] == 1
-    assert faults["terminal_crashes"] == 1
-    assert faults["terminal_restarts"] >= 1
-    assert sum(faults["link_cuts"].values()) >= len(FORCED_CUTS) - 2
-    assert data["unknown_at_counter"] >= 1
-    assert data["resolved_after_unknown"] == data["unknown_at_counter"]
+    assert faults["server_kills"] == 1, why
+    assert faults["terminal_crashes"] == 1, why
+    assert faults["terminal_restarts"] >= 1, why
+    assert sum(faults["link_cuts"].values()) >= len(FORCED_CUTS) - 2, why
+    assert data["unknown_at_counter"] >= 1, why
+    assert data["resolved_after_unknown"] == data["unknown_at_counter"], why
     # every payment the customer handed cash for is accounted for, one way or another
     accounted = (
         data["confirmed"]
@@ -96,11 +105,11 @@ def test_a_small_fleet_with_faults_loses_and_duplicates_nothing(tmp_path: Path) 
         + data["refused_at_terminal"]
         + data["handed_back_at_crash"]
     )
-    assert accounted == data["attempted"]
+    assert accounted == data["attempted"], why
     # figures on the wire were measured and printed
-    assert 0 < data["bytes_per_payment"] <= 1500
-    assert data["round_trips_per_payment"] >= 1.0
-    assert data["served_p50_s"] is not None
+    assert 0 < data["bytes_per_payment"] <= 1500, why
+    assert data["round_trips_per_payment"] >= 1.0, why
+    assert data["served_p50_s"] is not None, why
 
 
 def test_the_command_refuses_a_fleet_it_cannot_run_by_name(tmp_path: Path) -> None:

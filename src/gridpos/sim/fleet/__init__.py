@@ -13,9 +13,30 @@ emulator, and a judgement of every payment against what happened at the counter.
   :mod:`.wire` turns the link's records into bytes and round trips per payment.
 """
 
-from gridpos.sim.fleet.errors import FleetError
-from gridpos.sim.fleet.options import FleetOptions
-from gridpos.sim.fleet.report import FleetReport
-from gridpos.sim.fleet.run import run_fleet
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gridpos.sim.fleet.errors import FleetError
+    from gridpos.sim.fleet.options import FleetOptions
+    from gridpos.sim.fleet.report import FleetReport
+    from gridpos.sim.fleet.run import run_fleet
 
 __all__ = ["FleetError", "FleetOptions", "FleetReport", "run_fleet"]
+
+# imported when first asked for, so a terminal process (:mod:`.child`) loads the terminal and
+# not the server's side of the fleet
+_HOMES = {
+    "FleetError": "gridpos.sim.fleet.errors",
+    "FleetOptions": "gridpos.sim.fleet.options",
+    "FleetReport": "gridpos.sim.fleet.report",
+    "run_fleet": "gridpos.sim.fleet.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(name)
