@@ -49,6 +49,13 @@ EXPECTED_TABLES = {
     "console_sessions",
     "console_form_submissions",
     "payment_undo_requests",
+    "reconciliation_mis_loads",
+    "reconciliation_mis_lines",
+    "reconciliation_runs",
+    "reconciliation_items",
+    "reconciliation_differences",
+    "reconciliation_resolutions",
+    "cash_handovers",
 }
 
 
@@ -90,7 +97,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0009"
+    assert _revision(url) == head_revision() == "0010"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")

@@ -18,6 +18,15 @@ from gridpos.adapters.db.tables.payments import (
     reversal_tombstones,
 )
 from gridpos.adapters.db.tables.receipts import payment_receipts
+from gridpos.adapters.db.tables.reconciliation import (
+    cash_handovers,
+    reconciliation_differences,
+    reconciliation_items,
+    reconciliation_mis_lines,
+    reconciliation_mis_loads,
+    reconciliation_resolutions,
+    reconciliation_runs,
+)
 from gridpos.adapters.db.tables.terminals import terminals
 from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
 
@@ -32,6 +41,7 @@ __all__ = [
     "batch_upload_items",
     "batch_upload_parts",
     "batches",
+    "cash_handovers",
     "console_form_submissions",
     "console_sessions",
     "customers",
@@ -50,6 +60,12 @@ __all__ = [
     "payment_undos",
     "payments",
     "receivables",
+    "reconciliation_differences",
+    "reconciliation_items",
+    "reconciliation_mis_lines",
+    "reconciliation_mis_loads",
+    "reconciliation_resolutions",
+    "reconciliation_runs",
     "reversal_tombstones",
     "sync_watermarks",
     "terminals",
