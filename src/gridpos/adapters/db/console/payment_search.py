@@ -176,22 +176,34 @@ def subtree_ids(connection: Connection, root_path: str, *, limit: int) -> list[i
 
 @dataclass(frozen=True, slots=True)
 class PaymentScope:
-    """The payments of an organisation subtree: ``condition`` keeps them; when ``by_path`` it
-    names ``organisations`` (the payment's collection point), which the query must join."""
+    """The payments of the organisation subtree at ``root_path``: by the ``ids`` of its nodes,
+    or (``ids`` None: too many) by the path of the payment's organisation, which the query must
+    then join (``by_path``)."""
 
-    condition: ColumnElement[bool]
-    by_path: bool
+    root_path: str
+    ids: tuple[int, ...] | None
+
+    @property
+    def by_path(self) -> bool:
+        return self.ids is None
+
+    def of(self, org_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """The condition on ``org_id``, a column naming the collection point."""
+        if self.ids is None:
+            return organisations.c.path.startswith(self.root_path, autoescape=True)
+        return org_id.in_(self.ids)
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        """The condition on ``payments.org_id``."""
+        return self.of(payments.c.org_id)
 
 
 def payment_scope(connection: Connection, root_path: str) -> PaymentScope:
     """The payments collected under ``root_path``: ``org_id IN (…)`` for a subtree of at most
     :data:`SCOPE_IDS_MAX` nodes, else by the path of the payment's organisation."""
     ids = subtree_ids(connection, root_path, limit=SCOPE_IDS_MAX)
-    if ids is None:
-        return PaymentScope(
-            organisations.c.path.startswith(root_path, autoescape=True), by_path=True
-        )
-    return PaymentScope(payments.c.org_id.in_(ids), by_path=False)
+    return PaymentScope(root_path=root_path, ids=None if ids is None else tuple(ids))
 
 
 class PaymentSearch:
@@ -199,21 +211,21 @@ class PaymentSearch:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._scopes: dict[str, list[int] | None] = {}
+        self._scopes: dict[str, PaymentScope] = {}
 
-    def _scope(self, root_path: str) -> ColumnElement[bool]:
+    def _scope(self, root_path: str) -> PaymentScope:
         if root_path not in self._scopes:
-            self._scopes[root_path] = subtree_ids(self._connection, root_path, limit=SCOPE_IDS_MAX)
-        ids = self._scopes[root_path]
-        if ids is None:
-            return organisations.c.path.startswith(root_path, autoescape=True)
-        return payments.c.org_id.in_(ids)
+            self._scopes[root_path] = payment_scope(self._connection, root_path)
+        return self._scopes[root_path]
 
-    def _conditions(self, wanted: PaymentFilter) -> list[ColumnElement[bool]]:
+    def _matching(self, wanted: PaymentFilter) -> Select[Any]:
+        """The ids of the payments ``wanted`` keeps (from ``payments`` alone, or joined to their
+        organisations when the subtree is matched by path)."""
+        scope = self._scope(wanted.root_path)
         conditions = [
             payments.c.business_date >= wanted.date_from,
             payments.c.business_date <= wanted.date_to,
-            self._scope(wanted.root_path),
+            scope.condition,
         ]
         if wanted.agent_id is not None:
             conditions.append(payments.c.agent_id == wanted.agent_id)
@@ -226,10 +238,12 @@ class PaymentSearch:
             if wanted.state in NOT_CONFIRMED:
                 # the same predicate as the partial index of the payments not confirmed
                 conditions.append(payments.c.state != "confirmed")
-        return conditions
-
-    def _query(self, wanted: PaymentFilter) -> Select[Any]:
-        return select(*_COLUMNS).select_from(_FROM).where(*self._conditions(wanted))
+        source = (
+            payments.join(organisations, organisations.c.id == payments.c.org_id)
+            if scope.by_path
+            else payments
+        )
+        return select(payments.c.id).select_from(source).where(*conditions)
 
     def page(
         self,
@@ -241,8 +255,12 @@ class PaymentSearch:
         limit: int,
     ) -> list[PaymentRow]:
         """Up to ``limit`` payments in list order: the first ones, those following ``after``,
-        or (read backwards, returned in list order) those preceding ``before``."""
-        query = self._query(wanted)
+        or (read backwards, returned in list order) those preceding ``before``.
+
+        The page is cut from ``payments`` alone first, and only its rows are joined to their
+        names: a filter the planner misjudges can never make it join every match.
+        """
+        query = self._matching(wanted)
         key = tuple_(payments.c.business_date, payments.c.id)
         backwards = before is not None and after is None
         if after is not None:
@@ -253,21 +271,21 @@ class PaymentSearch:
             query = query.where(key > point if newest_first else key < point)
         descending = newest_first != backwards
         if descending:
-            query = query.order_by(payments.c.business_date.desc(), payments.c.id.desc())
+            order = (payments.c.business_date.desc(), payments.c.id.desc())
         else:
-            query = query.order_by(payments.c.business_date, payments.c.id)
-        rows = [_row(row) for row in self._connection.execute(query.limit(limit))]
-        return rows[::-1] if backwards else rows
+            order = (payments.c.business_date.asc(), payments.c.id.asc())
+        cut = query.order_by(*order).limit(limit).subquery("page")
+        rows = self._connection.execute(
+            select(*_COLUMNS)
+            .select_from(_FROM.join(cut, cut.c.id == payments.c.id))
+            .order_by(*order)
+        )
+        found = [_row(row) for row in rows]
+        return found[::-1] if backwards else found
 
     def count(self, wanted: PaymentFilter, *, cap: int) -> int:
         """How many payments ``wanted`` keeps, counting no further than ``cap``."""
-        bounded = (
-            select(payments.c.id)
-            .select_from(payments.join(organisations, organisations.c.id == payments.c.org_id))
-            .where(*self._conditions(wanted))
-            .limit(cap)
-            .subquery()
-        )
+        bounded = self._matching(wanted).limit(cap).subquery()
         return int(self._connection.execute(select(func.count()).select_from(bounded)).scalar_one())
 
     def rows(self, wanted: PaymentFilter, *, newest_first: bool, limit: int) -> list[PaymentRow]:
