@@ -65,6 +65,7 @@ class FleetReport:
     visits: int = 0
     planned_visits: int = 0
     signed_in: int = 0
+    damaged_journals: int = 0
 
     @property
     def worked(self) -> bool:
@@ -88,6 +89,7 @@ class FleetReport:
             and self.waiting_left == 0
             and self.outbox_pending == 0
             and "collector_still_running" not in self.problems
+            and self.damaged_journals == 0
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,6 +128,7 @@ class FleetReport:
             "one_sided": truth.one_sided,
             "unmatched_server_payments": truth.unmatched_server_payments,
             "waiting_left": self.waiting_left,
+            "damaged_journals": self.damaged_journals,
             "receipts_printed": truth.receipts_printed,
             "receipts_without_payment": truth.receipts_without_payment,
             "audit_ok": self.audit.ok,

@@ -76,6 +76,7 @@ class EventFigures:
     """What the collectors' events say about the day beyond the payments."""
 
     signed_in: int
+    damaged_journals: int  # terminals whose journal failed its check when (re)started
     crashes: int
     restarts: int
     batches: dict[str, int]
@@ -92,6 +93,9 @@ def event_figures(events: Sequence[Event]) -> EventFigures:
     closes = _phases(events, "closed")
     return EventFigures(
         signed_in=len({str(e.get("term")) for e in _phases(events, "signed_in")}),
+        damaged_journals=len(
+            {str(e.get("term")) for e in _phases(events, "started") if not e.get("intact", True)}
+        ),
         crashes=sum(1 for e in events if e.get("ev") == "crash"),
         restarts=sum(1 for e in events if e.get("ev") == "restart"),
         batches={
@@ -162,5 +166,6 @@ def build_report(
         timings=timings,
         visits=visits,
         signed_in=figures.signed_in,
+        damaged_journals=figures.damaged_journals,
         planned_visits=sum(len(plan.visits) for plan in plans),
     )
