@@ -25,6 +25,13 @@ Routes (prefix :data:`API_PREFIX`):
 | GET  /reports/postings?business_date=D           |                       | PostingReport         |
 | GET  /reconciliation-files/{YYYYMMDD}            |                       | GBK text (bank_file)  |
 | GET, POST /admin/faults (no prefix)              | FaultSettings         | FaultSettings         |
+| POST /admin/postings/{payment_id}/lose           |                       | PostingResult         |
+| POST /admin/postings/{payment_id}/edit           | PostingEdit           | PostingResult         |
+
+The two ``/admin/postings`` routes exist only in the reference MIS, for tests of reconciliation:
+*lose* forgets a posting as if it had never been made (its receivables and credits back as
+before); *edit* changes a posting's amount (the difference taken into its prepaid), as a clerk's
+wrong correction would.
 """
 
 from __future__ import annotations
@@ -367,3 +374,9 @@ class FaultSettings(_Message):
     mode: FaultMode = "normal"
     delay_ms: Annotated[int, Field(strict=True, ge=0, le=600_000)] = 0
     error_percent: Annotated[int, Field(strict=True, ge=0, le=100)] = 100
+
+
+class PostingEdit(_Message):
+    """The amount a posting is changed to by the reference MIS's ``/admin`` edit (tests only)."""
+
+    amount_fen: PositiveFen

@@ -40,6 +40,7 @@ from gridpos.protocol.mis import (
     MeterReadingRecord,
     MeterReadingRequest,
     Organisation,
+    PostingEdit,
     PostingReport,
     PostingRequest,
     PostingResult,
@@ -47,7 +48,7 @@ from gridpos.protocol.mis import (
     UndoRequest,
     UndoResult,
 )
-from gridpos.refmis import accounts, billing, changes, posting, reports, undo
+from gridpos.refmis import accounts, admin_edits, billing, changes, posting, reports, undo
 from gridpos.refmis.county import COMPANY_NAME_ZH, COUNTY_CODE, COUNTY_NAME_ZH
 from gridpos.refmis.engine import read_transaction
 from gridpos.refmis.errors import http_status, refusal
@@ -292,6 +293,16 @@ def create_app(
     @admin.post("/faults")
     def set_faults(settings: FaultSettings) -> FaultSettings:
         return fault_state.set(settings)
+
+    @admin.post("/postings/{payment_id}/lose")
+    def lose_posting(payment_id: Annotated[str, _PAYMENT_ID_PATH]) -> PostingResult:
+        return admin_edits.lose_posting(engine, payment_id)
+
+    @admin.post("/postings/{payment_id}/edit")
+    def edit_posting(
+        payment_id: Annotated[str, _PAYMENT_ID_PATH], edit: PostingEdit
+    ) -> PostingResult:
+        return admin_edits.edit_posting(engine, payment_id, amount_fen=edit.amount_fen)
 
     app.include_router(api)
     app.include_router(admin)

@@ -167,6 +167,19 @@ class MisClient:
             timeout_s=timeout_s,
         )
 
+    def reconciliation_file(self, business_date: date, *, timeout_s: float | None = None) -> bytes:
+        """The 银电联网 reconciliation file (对账文件) of a business date, as the MIS sent it (GBK
+        text: read it with :func:`gridpos.protocol.bank_file.parse_reconciliation_file`).
+
+        Raises :class:`MisUnreachableError`, :class:`MisRefusedError`, :class:`MisMalformedError`.
+        """
+        operation = "reconciliation_file"
+        response = self._send(
+            operation, "GET", f"/reconciliation-files/{business_date:%Y%m%d}", timeout_s=timeout_s
+        )
+        _raise_for_status(operation, response)
+        return response.content
+
     # ---- writing -----------------------------------------------------------------------------
 
     def post_payment(
@@ -221,9 +234,24 @@ class MisClient:
         json: Any = None,
         timeout_s: float | None = None,
     ) -> _MessageT:
+        response = self._send(
+            operation, method, path, params=params, json=json, timeout_s=timeout_s
+        )
+        return _read_answer(operation, response, answer)
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        timeout_s: float | None = None,
+    ) -> httpx.Response:
         timeout = self.timeout_s if timeout_s is None else timeout_s
         try:
-            response = self._http.request(
+            return self._http.request(
                 method, API_PREFIX + path, params=params, json=json, timeout=timeout
             )
         except httpx.TimeoutException as exc:
@@ -241,7 +269,6 @@ class MisClient:
                 message_en=f"cannot reach the MIS at {self.base_url}",
                 details={"problem": type(exc).__name__, "url": self.base_url},
             ) from exc
-        return _read_answer(operation, response, answer)
 
 
 def _segment(value: str) -> str:
@@ -250,6 +277,23 @@ def _segment(value: str) -> str:
 
 
 def _read_answer(operation: str, response: httpx.Response, answer: type[_MessageT]) -> _MessageT:
+    _raise_for_status(operation, response)
+    try:
+        return answer.model_validate_json(response.content)
+    except ValidationError as exc:
+        errors = exc.errors()
+        where = ".".join(str(part) for part in errors[0]["loc"]) if errors else ""
+        where = where or "body"
+        raise MisMalformedError(
+            operation=operation,
+            code="mis_malformed",
+            message_zh=f"营销系统的应答格式不正确（{where}）",
+            message_en=f"the MIS answered a malformed {answer.__name__} ({where})",
+            details={"status": response.status_code, "where": where},
+        ) from exc
+
+
+def _raise_for_status(operation: str, response: httpx.Response) -> None:
     status = response.status_code
     if status >= httpx.codes.INTERNAL_SERVER_ERROR:
         error = _error_body(response)
@@ -281,19 +325,6 @@ def _read_answer(operation: str, response: httpx.Response, answer: type[_Message
             mis_message_en=body.message_en,
             mis_details=dict(body.details),
         )
-    try:
-        return answer.model_validate_json(response.content)
-    except ValidationError as exc:
-        errors = exc.errors()
-        where = ".".join(str(part) for part in errors[0]["loc"]) if errors else ""
-        where = where or "body"
-        raise MisMalformedError(
-            operation=operation,
-            code="mis_malformed",
-            message_zh=f"营销系统的应答格式不正确（{where}）",
-            message_en=f"the MIS answered a malformed {answer.__name__} ({where})",
-            details={"status": status, "where": where},
-        ) from exc
 
 
 def _error_body(response: httpx.Response) -> ErrorResponse | None:
