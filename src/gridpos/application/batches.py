@@ -14,6 +14,7 @@ from datetime import date
 from gridpos.adapters.db.batch_store import UploadedItem
 from gridpos.adapters.db.payment_store import Totals
 from gridpos.adapters.db.payment_store.reports import DetailRecord
+from gridpos.adapters.db.reconciliation.sets import SetFilter, day_totals
 from gridpos.adapters.db.terminal_store import BatchRecord
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.context import Services
@@ -106,14 +107,25 @@ def statistics(
 
 
 def reconcile(services: Services, signed: SignedRequest, query: ReconcileQuery) -> ReconcileAnswer:
-    """对帐: the server's totals of this terminal per business date over the range.
+    """对帐: the server's totals of this terminal per business date over the range — the company
+    side of the reconciliation engine (:func:`gridpos.adapters.db.reconciliation.sets.day_totals`:
+    what stood at the end of each day, and what was undone by then).
 
     Raises the signing refusals.
     """
     terminal = signed.terminal
     with services.writing() as uow:
         claim(uow, signed, services)
-        by_date = uow.payment_reports.totals_by_date(terminal.id, query.date_from, query.date_to)
+        by_date = day_totals(
+            uow.connection,
+            SetFilter(
+                date_from=query.date_from,
+                date_to=query.date_to,
+                mis_load_id=None,
+                mis_at_day_end=True,
+                terminal_id=terminal.id,
+            ),
+        )
         days = tuple(
             DayTotals(
                 business_date=day,

@@ -49,6 +49,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     PARAMETERS_VIEW = "parameters.view"
     PARAMETERS_MANAGE = "parameters.manage"
+    RECONCILIATION_VIEW = "reconciliation.view"
+    RECONCILIATION_RESOLVE = "reconciliation.resolve"  # run, request and approve resolutions
 
 
 _P = Permission
@@ -69,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _P.TOPUPS_APPROVE,
         _P.PAYMENTS_CANCEL_REQUEST,
         _P.PAYMENTS_CANCEL_APPROVE,
+        _P.RECONCILIATION_RESOLVE,
     },
     Role.STATION_HEAD: frozenset(
         {
@@ -88,6 +91,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.BATCHES_VIEW,
             _P.MIS_POSTINGS_VIEW,
             _P.REPORTS_VIEW,
+            _P.RECONCILIATION_VIEW,
+            _P.RECONCILIATION_RESOLVE,
         }
     ),
     Role.STATION_STAFF: frozenset(
@@ -102,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.PAYMENTS_CANCEL_REQUEST,
             _P.BATCHES_VIEW,
             _P.MIS_POSTINGS_VIEW,
+            _P.RECONCILIATION_VIEW,
         }
     ),
     Role.AUDITOR: _EVERY_VIEW,

@@ -26,6 +26,7 @@ from gridpos.application.payments.receipts import (
     require_own_txn,
 )
 from gridpos.application.payments.recording import PaymentFacts, record_payment
+from gridpos.application.reconciliation.resend import adopts_resend
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.authentication import SignedRequest, claim
 from gridpos.domain.allocation import allocate, amount_due
@@ -110,7 +111,11 @@ def _accept(
     digest = request_hash(payment)
     existing = uow.payments.find(terminal.id, payment.txn_id)
     if existing is not None:
-        if existing.request_hash != digest:
+        # a payment reconciliation confirmed from the journal before this upload got through
+        # is this payment: answered as it stands (see application.reconciliation.resend)
+        if existing.request_hash != digest and not adopts_resend(
+            uow, existing, digest=digest, trace_no=payment.trace_no, cash=payment.cash
+        ):
             raise RefusalError(ErrorCode.TXN_ID_REUSED, field=f"{where}.txn")
         return WirePaymentState(existing.state)
     if uow.payments.tombstone(terminal.id, payment.txn_id) is not None:
