@@ -21,6 +21,11 @@ from gridpos.cli.db import DatabaseUrl, database_errors, database_url
 from gridpos.interfaces.http.metrics import MULTIPROCESS_ENV
 from gridpos.settings import Settings
 
+# A GPRS terminal keeps its connection between customers and reads a large answer (an arrears
+# page) for seconds: with uvicorn's default of 5 s the server would close it just as the
+# terminal's next request is on its way.
+KEEP_ALIVE_S = 75
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -60,9 +65,17 @@ def serve(
                 workers=workers,
                 log_level=log_level,
                 access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_S,
             )
         else:
-            uvicorn.run(app_from_env(), host=host, port=port, log_level=log_level, access_log=False)
+            uvicorn.run(
+                app_from_env(),
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_S,
+            )
     finally:
         if stop is not None:
             stop()
