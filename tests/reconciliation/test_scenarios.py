@@ -4,9 +4,6 @@ and `gridpos audit verify` clean after."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 
 from gridpos.application.console.access import Role
@@ -20,17 +17,9 @@ from gridpos.application.reconciliation import (
 from gridpos.domain.payment_state import PaymentState
 from gridpos.domain.reconciliation import Action
 
-from .world import B, C, D, World, world_of
+from .world import B, C, D, World
 
 PAY = "^/t/v1/pay$"
-
-
-@pytest.fixture
-def world(
-    tmp_path: Path, database_kind: str, make_database_url: Callable[[str], str]
-) -> Iterator[World]:
-    with world_of(tmp_path, make_database_url(database_kind)) as county:
-        yield county
 
 
 def _resolve(world: World, item_id: int, action: Action, reason: str) -> str:
