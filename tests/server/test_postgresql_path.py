@@ -10,6 +10,7 @@ touches must hold the same rows, surrogate ids aside; the audit chains, once sea
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from gridpos.adapters.db import migrate
 from gridpos.adapters.db.engine import create_engine_for
+from gridpos.adapters.db.payment_store.postgresql import PaymentConnections
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.audit_verify import verify_database
 from gridpos.application.context import Services
@@ -30,6 +32,7 @@ from gridpos.application.terminals.authentication import SignedRequest, keep_cou
 from gridpos.application.terminals.enrolment import enrol, issue_enrolment_code
 from gridpos.domain.errors import DomainError
 from gridpos.interfaces.terminal_api import operations
+from gridpos.interfaces.terminal_api import pay as pay_route
 from gridpos.protocol.codec import encode
 from gridpos.protocol.terminal import routes
 from gridpos.protocol.terminal.enrolment import EnrolRequest
@@ -83,6 +86,21 @@ class Twin:
             return ("refused", exc.code, exc.field, exc.message_zh, exc.message_en, exc.details)
 
 
+def _pay_postgresql(services: Services, signed: SignedRequest, request: PayRequest) -> Any:
+    """The PostgreSQL path, as the server runs it: in an event loop, on its own connections;
+    the answer it encodes is the receipt's encoding."""
+
+    async def pay() -> Any:
+        async with PaymentConnections.for_engine(services.engine) as connections:
+            return await collect_postgresql.collect_payment_postgresql(
+                services, signed, request, connections=connections
+            )
+
+    collected = asyncio.run(pay())
+    assert collected.body == encode(collected.receipt)
+    return collected.receipt
+
+
 def _twin(url: str, pay: Pay) -> Twin:
     migrate.upgrade(url)
     clock = FakeClock()
@@ -106,7 +124,7 @@ def _twin(url: str, pay: Pay) -> Twin:
 @pytest.fixture
 def twins(make_database_url: Callable[[str], str]) -> Iterator[tuple[Twin, Twin]]:
     generic = _twin(make_database_url("postgresql"), collect.collect_payment)
-    fast = _twin(make_database_url("postgresql"), collect_postgresql.collect_payment_postgresql)
+    fast = _twin(make_database_url("postgresql"), _pay_postgresql)
     yield generic, fast
     generic.services.engine.dispose()
     fast.services.engine.dispose()
@@ -292,13 +310,13 @@ def test_the_server_pays_through_the_postgresql_path_on_postgresql(
     county: County, database_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    fast = collect_postgresql.collect_payment_postgresql
+    fast = pay_route.collect_payment_postgresql
 
-    def spy(services: Services, signed: SignedRequest, request: PayRequest) -> Any:
+    async def spy(services: Services, signed: SignedRequest, request: PayRequest, **kw: Any) -> Any:
         calls.append(request.txn_id)
-        return fast(services, signed, request)
+        return await fast(services, signed, request, **kw)
 
-    monkeypatch.setattr(collect_postgresql, "collect_payment_postgresql", spy)
+    monkeypatch.setattr(pay_route, "collect_payment_postgresql", spy)
     client = county.client()
     sign_in(client)
     receipt = client.ok(routes.PAY, payment(client, "0100000001", 17100, 17100))
@@ -308,10 +326,15 @@ def test_the_server_pays_through_the_postgresql_path_on_postgresql(
     beat = {HEARTBEAT_HEADER: "s=-71,b=83,q=0,v=1.4.2"}
     client.ok(routes.PAY, payment(client, "0100000003", 100, 0), headers=beat)
     assert len(calls) == (1 if database_kind == "postgresql" else 0)
+    with county.services.engine.connect() as conn:
+        signal = conn.execute(
+            text("SELECT signal FROM terminals WHERE terminal_no = :t"), {"t": TERMINAL}
+        ).scalar_one()
+    assert signal == -71
     county.verify()
     with county.services.engine.connect() as conn:
         unsealed = conn.execute(
             text("SELECT count(*) FROM audit_log WHERE chain_position IS NULL")
         ).scalar_one()
     assert unsealed == 0  # verify sealed them
-    assert operations.OPERATIONS[routes.PAY.name] is operations.pay
+    assert operations.OPERATIONS[routes.PAY.name] is collect.collect_payment

@@ -23,6 +23,7 @@ CHECKS = [
     "receivable_allocations",
     "payment_totals",
     "payment_float",
+    "terminal_day_totals",
     "audit_append_only",
     "audit_chain",
 ]

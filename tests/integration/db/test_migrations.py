@@ -23,6 +23,7 @@ from gridpos.adapters.db.migrate import (
 from gridpos.adapters.db.tables import metadata
 
 EXPECTED_TABLES = {
+    "terminal_day_totals",
     "organisations",
     "operators",
     "agents",
@@ -97,7 +98,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0010"
+    assert _revision(url) == head_revision() == "0011"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")
@@ -176,7 +177,9 @@ def test_migrations_and_create_all_build_the_same_schema(
     assert ("ck_agents_float_available_not_negative", "float_available >= 0") in [
         (name, text.strip("()")) for name, text in migrated["agents"]["checks"]
     ]
-    assert len(migrated["triggers"]) == 2  # SQLite: UPDATE, DELETE; PostgreSQL: rows, TRUNCATE
+    # the audit log's (SQLite: UPDATE, DELETE; PostgreSQL: rows, TRUNCATE) and the payments'
+    # day totals (SQLite: INSERT, UPDATE, DELETE; PostgreSQL: one)
+    assert len(migrated["triggers"]) == (3 if database_kind == "postgresql" else 5)
 
 
 def test_the_drift_check_notices_a_column_missing_from_the_migrations(database_url: str) -> None:

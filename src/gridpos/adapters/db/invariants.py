@@ -13,7 +13,10 @@ loops. Each returns at most ``limit`` breaks (and says when there were more).
 - ``payment_totals``: each payment's principal and penalty totals equal the sum of its
   allocations;
 - ``payment_float``: the float entries of each payment's ledger transactions net to its cash
-  while it is confirmed, and to zero in every other state (never posted, or undone).
+  while it is confirmed, and to zero in every other state (never posted, or undone);
+- ``terminal_day_totals``: each terminal's kept cash and count of a business date (kept by a
+  trigger, read by the per-day limit) equal its confirmed payments of that date, and no date with
+  confirmed payments lacks its row.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from gridpos.adapters.db.tables import (
     payments,
     receivables,
 )
+from gridpos.adapters.db.tables import terminal_day_totals as day_totals
 from gridpos.domain.accounts import AccountKind
 from gridpos.domain.payment_state import PaymentState
 
@@ -47,6 +51,7 @@ def check_ledger(connection: Connection, *, limit: int = 1_000) -> list[CheckRes
         receivable_allocations,
         payment_totals,
         payment_float,
+        terminal_day_totals,
     )
     return [check(connection, limit) for check in checks]
 
@@ -267,6 +272,71 @@ def payment_float(connection: Connection, limit: int) -> CheckResult:
         description="a confirmed payment's ledger debits the float by its cash; others net to 0",
         breaks=breaks,
         truncated=truncated,
+    )
+
+
+def terminal_day_totals(connection: Connection, limit: int) -> CheckResult:
+    """Each kept day total of a terminal equals its confirmed payments of that business date."""
+    p, t = payments, day_totals
+    sums = (
+        select(
+            p.c.terminal_id,
+            p.c.business_date,
+            func.sum(p.c.cash).label("cash"),
+            func.count().label("n"),
+        )
+        .where(p.c.state == _CONFIRMED)
+        .group_by(p.c.terminal_id, p.c.business_date)
+        .subquery()
+    )
+    joined = and_(sums.c.terminal_id == t.c.terminal_id, sums.c.business_date == t.c.business_date)
+    cash, count = func.coalesce(sums.c.cash, 0), func.coalesce(sums.c.n, 0)
+    kept = (
+        select(
+            t.c.terminal_id,
+            t.c.business_date,
+            t.c.confirmed_cash.label("kept_cash"),
+            t.c.confirmed_count.label("kept_count"),
+            cash.label("cash"),
+            count.label("n"),
+        )
+        .select_from(t.outerjoin(sums, joined))
+        .where(or_(t.c.confirmed_cash != cash, t.c.confirmed_count != count))
+        .order_by(t.c.terminal_id, t.c.business_date)
+    )
+    missing = (
+        select(
+            sums.c.terminal_id,
+            sums.c.business_date,
+            literal(None).label("kept_cash"),
+            literal(None).label("kept_count"),
+            sums.c.cash,
+            sums.c.n,
+        )
+        .select_from(sums.outerjoin(t, joined))
+        .where(t.c.terminal_id.is_(None))
+        .order_by(sums.c.terminal_id, sums.c.business_date)
+    )
+    rows, truncated = _limited(connection, kept, limit)
+    more_rows, more = _limited(connection, missing, limit - len(rows))
+    breaks = tuple(
+        Break(
+            "terminal_day_totals",
+            "terminal_day_totals",
+            int(row.terminal_id),
+            f"confirmed cash and count on {row.business_date}",
+            f"{int(row.cash)} fen in {int(row.n)}",
+            "no row"
+            if row.kept_cash is None
+            else f"{int(row.kept_cash)} fen in {int(row.kept_count)}",
+        )
+        for row in [*rows, *more_rows]
+    )
+    return CheckResult(
+        name="terminal_day_totals",
+        description="each terminal's kept day total equals its confirmed payments of that day",
+        breaks=breaks,
+        truncated=truncated or more,
     )
 
 

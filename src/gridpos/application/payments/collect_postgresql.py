@@ -1,13 +1,16 @@
-"""Collect a payment (缴费) on PostgreSQL in two database round trips.
+"""Collect a payment (缴费) on PostgreSQL in two database round trips, in the event loop.
 
 The same rules, answers and refusals, checked in the same order, as
 :func:`gridpos.application.payments.collect.collect_payment` (the generic path, statement by
-statement, which SQLite uses): only the way to the database differs. Round trip 1 claims the
-request's counter, locks the customer and reads everything the decision needs; the domain prices
-and allocates; round trip 2 writes the payment with everything that goes with it and commits
-(:class:`~gridpos.adapters.db.payment_store.postgresql.PostgresPayment`). A refusal rolls back,
-and the terminal API keeps the counter, as for the generic path. The audit entry is written
-unsealed: the payment never waits for the audit chain.
+statement, on a worker thread, which SQLite uses): only the way to the database differs. Round
+trip 1 claims the request's counter, locks the customer and reads everything the decision needs;
+the domain prices and allocates; round trip 2 writes the payment with everything that goes with it
+and commits (:class:`~gridpos.adapters.db.payment_store.postgresql.PostgresPayment`). A refusal
+rolls back, and the terminal API keeps the counter, as for the generic path. The audit entry is
+written unsealed: the payment never waits for the audit chain.
+
+The answer comes back encoded too (:attr:`CollectedPayment.body`): the receipt is encoded once,
+for the row that keeps it, and the answer is that encoding with the float after the payment.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from gridpos.adapters.db.payment_store.postgresql import (
+import orjson
+
+from gridpos.adapters.db.payment_store.postgresql import PaymentConnections
+from gridpos.adapters.db.payment_store.postgresql_rows import (
     AuditRecord,
     OutboxRecord,
     PaymentContext,
     PaymentRows,
-    PostgresPayment,
 )
 from gridpos.application.arrears import price
 from gridpos.application.context import Services
@@ -52,9 +57,29 @@ from gridpos.protocol.signing import receipt_code
 from gridpos.protocol.terminal.payments import PayAnswer, PayRequest
 
 
-def collect_payment_postgresql(
-    services: Services, signed: SignedRequest, request: PayRequest
-) -> PayAnswer:
+@dataclass(frozen=True, slots=True)
+class CollectedPayment:
+    """The answer to a payment: the receipt, and the same encoded for the wire."""
+
+    receipt: PayAnswer
+    body: bytes
+
+
+class _NotCachedError(LookupError):
+    """The parameters of the day are not in the process's cache."""
+
+
+def _cached_only() -> Mapping[str, Any]:
+    raise _NotCachedError
+
+
+async def collect_payment_postgresql(
+    services: Services,
+    signed: SignedRequest,
+    request: PayRequest,
+    *,
+    connections: PaymentConnections,
+) -> CollectedPayment:
     """Take the payment, or answer it again; the receipt. The PostgreSQL path of
     :func:`~gridpos.application.payments.collect.collect_payment`.
 
@@ -64,14 +89,15 @@ def collect_payment_postgresql(
     ``over_daily_limit``, ``account_unknown``, ``account_other_county``, ``amount_due_changed``,
     ``amount_below_due``, ``amount_invalid``, ``float_insufficient``, and the signing refusals of
     the replay guard (``replayed_counter``, ``terminal_disabled``, ``unknown_terminal``); a
-    :class:`~gridpos.domain.errors.DomainError` for the other kept-balance refusals.
+    :class:`~gridpos.domain.errors.DomainError` for the other kept-balance refusals;
+    :class:`~gridpos.adapters.db.engine.DatabaseUnreachableError`.
     """
     terminal = signed.terminal
     require_own_txn(request.txn_id, terminal)
     digest = request_hash(request)
     now = services.clock.now()
-    with PostgresPayment(services.engine) as payment:
-        context = payment.read(
+    async with connections.transaction() as payment:
+        context = await payment.read(
             terminal_id=terminal.id,
             key_version=terminal.key_version,
             counter=signed.counter,
@@ -83,13 +109,15 @@ def collect_payment_postgresql(
         try:
             replayed = _replay(services, signed, request, context, digest)
             if replayed is not None:
-                payment.commit()
-                return replayed
+                await payment.commit()
+                return CollectedPayment(receipt=replayed, body=encode(replayed))
             day = _signed_in(context)
-            params = services.parameters.lookup(
-                day.business_date, lambda: payment.parameters_in_force(day.business_date)
-            )
-            rows, receipt = _decide(
+            try:
+                params = services.parameters.lookup(day.business_date, _cached_only)
+            except _NotCachedError:
+                values = await payment.parameters_in_force(day.business_date)
+                params = services.parameters.lookup(day.business_date, lambda: values)
+            rows, receipt, stored = _decide(
                 services,
                 signed,
                 request,
@@ -100,17 +128,21 @@ def collect_payment_postgresql(
                 now=now,
             )
         except BaseException:
-            payment.rollback()
+            await payment.rollback()
             raise
         try:
-            _, float_available = payment.write(
+            _, float_available = await payment.write(
                 rows, agent_id=day.agent_id, business_date=day.business_date, now=now
             )
         except LedgerError as exc:
             if exc.code != "float_insufficient":
                 raise
             raise RefusalError.wrapping(ErrorCode.FLOAT_INSUFFICIENT, exc, field="cash") from exc
-    return receipt.model_copy(update={"float_available": float_available})
+    # the answer is the stored receipt with the float after it (``fa``, the model's last field)
+    return CollectedPayment(
+        receipt=receipt.model_copy(update={"float_available": float_available}),
+        body=orjson.dumps({**stored, "fa": float_available}),
+    )
 
 
 def _replay(
@@ -205,9 +237,9 @@ def _decide(
     params: CollectionParameters,
     digest: str,
     now: datetime,
-) -> tuple[PaymentRows, PayAnswer]:
-    """Every check of the generic path after the replay, in its order; the rows to write and the
-    receipt."""
+) -> tuple[PaymentRows, PayAnswer, dict[str, Any]]:
+    """Every check of the generic path after the replay, in its order; the rows to write, the
+    receipt, and the receipt as stored (its wire form)."""
     terminal = signed.terminal
     business_date = day.business_date
     _require_open_day(services, context, day, params, now=now)
@@ -315,6 +347,9 @@ def _decide(
     if commission > 0:
         postings.append(commission_posting(agent_id=facts.agent_id, amount=commission))
     periods = {item.record.id: (item.record.period, item.record.run_no) for item in priced}
+    stored = receipt.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude_defaults=True
+    )  # what ``protocol.codec.encode`` writes
     rows = PaymentRows(
         payment=_payment_columns(
             facts,
@@ -329,7 +364,7 @@ def _decide(
             for line in allocation.lines
         ],
         postings=postings,
-        receipt=encode(receipt),
+        receipt=orjson.dumps(stored),
         audit=AuditRecord(
             actor=f"operator:{facts.operator_account}",
             action="payment.collect",
@@ -352,7 +387,7 @@ def _decide(
             ),
         ),
     )
-    return rows, receipt
+    return rows, receipt, stored
 
 
 def _payment_columns(

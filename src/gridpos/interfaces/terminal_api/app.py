@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -197,16 +197,26 @@ class _Handler:
             raise
 
 
-def terminal_routes(services: Services) -> list[BaseRoute]:
-    """Every route of the terminal API, and its OpenAPI document at ``/t/v1/openapi.json``."""
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def terminal_routes(
+    services: Services, *, endpoints: Mapping[str, Endpoint] | None = None
+) -> list[BaseRoute]:
+    """Every route of the terminal API, and its OpenAPI document at ``/t/v1/openapi.json``;
+    ``endpoints`` answers some routes (by name) otherwise than through a worker thread."""
     document = openapi_document()
+    chosen = endpoints or {}
 
     async def openapi(_request: Request) -> Response:
         return Response(document, media_type=JSON_CONTENT_TYPE)
 
     mounted: list[BaseRoute] = [
         Route(
-            route.path, _Handler(services, route).endpoint, methods=[route.method], name=route.name
+            route.path,
+            chosen.get(route.name) or _Handler(services, route).endpoint,
+            methods=[route.method],
+            name=route.name,
         )
         for route in routes.ROUTES
     ]

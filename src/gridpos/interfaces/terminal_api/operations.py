@@ -6,24 +6,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gridpos.application import accounts, batches
-from gridpos.application.context import Services
-from gridpos.application.payments import collect, collect_postgresql, offline, status, undo
+from gridpos.application.payments import collect, offline, status, undo
 from gridpos.application.terminals import session
-from gridpos.application.terminals.authentication import SignedRequest
 from gridpos.protocol.terminal import routes
-from gridpos.protocol.terminal.payments import PayAnswer, PayRequest
 
 SignedOperation = Callable[[Any, Any, Any], Any]
 """``(services, signed request, message) -> answer``"""
-
-
-def pay(services: Services, signed: SignedRequest, request: PayRequest) -> PayAnswer:
-    """缴费: on PostgreSQL in two database round trips, elsewhere statement by statement — the
-    same rules and answers either way. A request carrying a piggybacked heartbeat takes the
-    generic path, which keeps the heartbeat as every other operation does."""
-    if signed.heartbeat is None and services.engine.dialect.name == "postgresql":
-        return collect_postgresql.collect_payment_postgresql(services, signed, request)
-    return collect.collect_payment(services, signed, request)
 
 
 OPERATIONS: Mapping[str, SignedOperation] = {
@@ -32,7 +20,9 @@ OPERATIONS: Mapping[str, SignedOperation] = {
     routes.HEARTBEAT.name: session.heartbeat,
     routes.ACCOUNT.name: accounts.query_account,
     routes.ARREARS.name: accounts.download_arrears,
-    routes.PAY.name: pay,
+    # on PostgreSQL the pay route is answered by ``pay.PayEndpoint`` (the same rules, in the
+    # event loop); this generic path serves SQLite and requests with a piggybacked heartbeat
+    routes.PAY.name: collect.collect_payment,
     routes.PAYMENT_STATUS.name: status.payment_status,
     routes.REVERSE.name: undo.reverse_payment,
     routes.VOID.name: undo.void_payment,

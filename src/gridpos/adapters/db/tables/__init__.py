@@ -27,6 +27,7 @@ from gridpos.adapters.db.tables.reconciliation import (
     reconciliation_resolutions,
     reconciliation_runs,
 )
+from gridpos.adapters.db.tables.terminal_days import terminal_day_totals
 from gridpos.adapters.db.tables.terminals import terminals
 from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
 
@@ -68,5 +69,6 @@ __all__ = [
     "reconciliation_runs",
     "reversal_tombstones",
     "sync_watermarks",
+    "terminal_day_totals",
     "terminals",
 ]
