@@ -121,7 +121,7 @@ def _breaking(receipt: Receipt, **changes: Any) -> Receipt:
         ({"cash": 100.0}, "cash"),
         ({"total_due": -1}, "total_due"),
         ({"prepaid_after": True}, "prepaid_after"),
-        ({"rounding_credit_after": 100}, "rounding_credit_after"),
+        ({"rounding_credit_after": -1}, "rounding_credit_after"),
         ({"paid_at": datetime(2024, 6, 15, 14, 30)}, "paid_at"),  # noqa: DTZ001 - naive on purpose
         ({"business_date": datetime(2024, 6, 15, tzinfo=UTC)}, "business_date"),
         ({"months": (ReceiptMonth("202413", 1, 1),)}, "months[0].period"),

@@ -259,8 +259,11 @@ def test_a_category_outside_the_list_is_refused() -> None:
     assert error.body.details == {"reason": "enum"}
 
 
-def test_rounding_credit_is_under_one_yuan() -> None:
+def test_a_rounding_credit_the_replica_holds_above_one_yuan_is_answered() -> None:
+    # the MIS keeps what it keeps: 1.50 yuan carried over months is shown, not refused
     data = _account_answer_data()
-    data["rc"] = 100
+    data["rc"] = 150
+    assert decode(AccountAnswer, orjson.dumps(data)).rounding_credit == 150
+    data["rc"] = -1
     error = _refusal(AccountAnswer, data)
     assert (error.code, error.field) == ("amount_invalid", "rc")

@@ -33,6 +33,7 @@ from gridpos.protocol.fields import (
     Name,
     Period,
     RoundUpFen,
+    TotalFen,
     UnixTime,
     WireCategory,
     WireDate,
@@ -70,8 +71,10 @@ class AccountAnswer(WireAnswer):
     category: WireCategory = Field(alias="cat")
     business_date: WireDate = Field(alias="bd")
     lines: tuple[ReceivableLine, ...] = ()
-    prepaid: Fen = Field(default=0, alias="pre")
-    rounding_credit: RoundUpFen = Field(default=0, alias="rc")
+    # balances as the replica holds them: the MIS keeps what it keeps (a rounding credit of more
+    # than 99 fen, carried over several months, is not refused here)
+    prepaid: TotalFen = Field(default=0, alias="pre")
+    rounding_credit: TotalFen = Field(default=0, alias="rc")
     total_due: Fen = Field(alias="due")
     round_up: RoundUpFen = Field(default=0, alias="round")
     synced_at: UnixTime | None = Field(default=None, alias="sync")
@@ -96,8 +99,8 @@ class OfflineAccount(WireAnswer):
     address: Address = Field(alias="addr")
     category: WireCategory = Field(alias="cat")
     lines: tuple[ReceivableLine, ...] = ()
-    prepaid: Fen = Field(default=0, alias="pre")
-    rounding_credit: RoundUpFen = Field(default=0, alias="rc")
+    prepaid: TotalFen = Field(default=0, alias="pre")
+    rounding_credit: TotalFen = Field(default=0, alias="rc")
 
 
 class ArrearsAnswer(WireAnswer):

@@ -23,7 +23,7 @@ from gridpos.domain.errors import DomainError
 from gridpos.protocol.fields import (
     ACCOUNT_NO_PATTERN,
     MAX_AMOUNT_FEN,
-    MAX_ROUND_UP_FEN,
+    MAX_TOTAL_FEN,
     TERMINAL_NO_PATTERN,
     TXN_ID_PATTERN,
     VERIFICATION_CODE_PATTERN,
@@ -349,13 +349,14 @@ def checked_receipt(receipt: Receipt) -> Receipt:
         business_date=receipt.business_date,
         paid_at=receipt.paid_at,
         months=tuple(_check_month(month, index) for index, month in enumerate(receipt.months)),
-        prepaid_before=_check_fen(receipt.prepaid_before, "prepaid_before"),
-        prepaid_after=_check_fen(receipt.prepaid_after, "prepaid_after"),
+        # balances: what the company's replica held (a rounding credit may pass 99 fen)
+        prepaid_before=_check_fen(receipt.prepaid_before, "prepaid_before", maximum=MAX_TOTAL_FEN),
+        prepaid_after=_check_fen(receipt.prepaid_after, "prepaid_after", maximum=MAX_TOTAL_FEN),
         rounding_credit_before=_check_fen(
-            receipt.rounding_credit_before, "rounding_credit_before", maximum=MAX_ROUND_UP_FEN
+            receipt.rounding_credit_before, "rounding_credit_before", maximum=MAX_TOTAL_FEN
         ),
         rounding_credit_after=_check_fen(
-            receipt.rounding_credit_after, "rounding_credit_after", maximum=MAX_ROUND_UP_FEN
+            receipt.rounding_credit_after, "rounding_credit_after", maximum=MAX_TOTAL_FEN
         ),
         total_due=_check_fen(receipt.total_due, "total_due"),
         cash=_check_fen(receipt.cash, "cash", least=1),
