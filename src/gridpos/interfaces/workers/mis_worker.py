@@ -7,7 +7,10 @@ Each round (:meth:`MisWorker.step`):
 2. when the sync is due (every ``sync_interval_s``), apply at most ``sync_pages_per_round`` pages
    of the MIS's changes, so a big first sync never starves the outbox;
 3. deliver one batch of the outbox (at most ``delivery_batch`` rows);
-4. chain the audit entries payments wrote unsealed (see :mod:`gridpos.adapters.db.audit_log`).
+4. chain the audit entries payments wrote unsealed (see :mod:`gridpos.adapters.db.audit_log`);
+5. by default, once each morning (06:00 in the county), reconcile yesterday three ways and repair
+   what is safe (:mod:`gridpos.application.reconciliation.schedule`: one run per day across
+   every worker; tried again every ten minutes while the MIS cannot be read).
 
 The loop then waits: not at all when the batch was full (more is due), ``idle_s`` when the outbox
 had nothing more, and an exponentially growing, jittered pause (``outage_base_s`` …
@@ -24,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import time as clock_time
 from typing import Final
 
 import structlog
@@ -37,6 +41,8 @@ from gridpos.application.mis_sync import SyncProgress, sync_from_mis
 from gridpos.application.organisation_import import import_organisation
 from gridpos.application.outbox_delivery import DeliveryReport, RetryPolicy, deliver_due
 from gridpos.application.ports import Clock
+from gridpos.application.reconciliation import DailySchedule, ReconciliationServices
+from gridpos.application.reconciliation.schedule import DEFAULT_RUN_AT
 
 _log = structlog.get_logger(__name__)
 _DATABASE_PAUSE_S: Final = 5.0
@@ -62,6 +68,8 @@ class WorkerConfig:
     outage_cap_s: float = 60.0
     import_organisation: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    reconcile_daily: bool = True
+    reconcile_at: clock_time = DEFAULT_RUN_AT  # county time
 
     def __post_init__(self) -> None:
         if min(self.sync_page_size, self.sync_pages_per_round, self.delivery_batch) < 1:
@@ -83,6 +91,7 @@ class WorkerState:
     sent: int = 0
     dead: int = 0
     sealed: int = 0  # audit entries chained
+    reconciled: int = 0  # daily reconciliation runs
 
 
 class MisWorker:
@@ -104,6 +113,14 @@ class MisWorker:
         self._random = jitter or random.Random()  # noqa: S311 - spreads retries, not a secret
         self._stop = threading.Event()
         self.state = WorkerState()
+        self.daily = (
+            DailySchedule(
+                ReconciliationServices.build(engine=engine, clock=self.clock, mis=client),
+                run_at=self.config.reconcile_at,
+            )
+            if self.config.reconcile_daily
+            else None
+        )
 
     @property
     def stopping(self) -> bool:
@@ -148,6 +165,7 @@ class MisWorker:
         )
         self.state.last_delivery = report
         self.state.sealed += seal_audit_log(self.engine)
+        self._reconcile_daily()
         self.state.sent += report.sent
         self.state.dead += report.dead
         if report.claimed:
@@ -164,6 +182,18 @@ class MisWorker:
             return self._outage_pause()
         self.state.outage_rounds = 0
         return 0.0 if report.claimed >= self.config.delivery_batch else self.config.idle_s
+
+    def _reconcile_daily(self) -> None:
+        if self.daily is None or self._stop.is_set():
+            return
+        try:
+            run_id = self.daily.tick(monotonic=time.monotonic())
+        except Exception:  # the day is tried again later; delivery must go on
+            _log.exception("daily_reconciliation_failed")
+            return
+        if run_id is not None:
+            self.state.reconciled += 1
+            _log.info("daily_reconciliation_ran", run_id=run_id)
 
     def _sync_due(self) -> bool:
         last = self.state.last_sync_at
