@@ -1,7 +1,9 @@
 """统计报表 in the console: the day's and the month's collections by station, agent and terminal
 — worked out by hand from three payments made through the terminal API, one of them voided
 under maker-checker — within each actor's subtree, refused next to the field, and printed as a
-PDF whose Chinese text reads back and as an Excel workbook — on SQLite and PostgreSQL."""
+PDF whose Chinese text reads back and as an Excel workbook; and the day totals the reports read
+following every write to the payments (one, many at once, an undo, a move, a removal) — on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from gridpos.adapters.db.tables import collection_day_totals, payments
 from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
-from gridpos.application.console import AccessDeniedError, InvalidFormError
+from gridpos.application.console import AccessDeniedError, ConsoleServices, InvalidFormError
 from gridpos.application.console.reports import (
     CollectionReport,
     ReportQuery,
@@ -26,9 +29,10 @@ from gridpos.application.console.reports import (
 from gridpos.application.console.undo_requests import decide_payment_undo, request_payment_undo
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
 
-from .collections_world import Seen, seen_world
+from .collections_world import Seen, build_world, seen_world
+from .conftest import SettableClock
 from .helpers import signed_in, token
-from .seed import PASSWORD
+from .seed import FAST_HASHER, PASSWORD, Tree
 
 # after the void of p2: (count, amount, penalty, principal, prepaid, undone count, undone amount)
 TIANTANG = (1, 12_000, 160, 10_000, 1_840, 1, 5_000)
@@ -203,3 +207,83 @@ def test_the_report_page_pdf_and_excel(seen: Seen) -> None:
     assert "Monthly collections 2024-05" in text
     assert "34080101" in text
     assert _client(seen, "staff@34082801", "en").get("/console/reports").status_code == 403
+
+
+def _kept(engine: Engine) -> dict[tuple[object, ...], tuple[int, ...]]:
+    t = collection_day_totals
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t).where(t.c.payments != 0).order_by(*t.primary_key.columns)
+        ).all()
+    return {tuple(row[:5]): tuple(int(v) for v in row[5:]) for row in rows}
+
+
+def _summed(engine: Engine) -> dict[tuple[object, ...], tuple[int, ...]]:
+    p = payments
+    key = (p.c.business_date, p.c.org_id, p.c.agent_id, p.c.terminal_id, p.c.state)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                *key,
+                func.count(),
+                func.sum(p.c.cash),
+                func.sum(p.c.penalty_total),
+                func.sum(p.c.principal_total),
+            ).group_by(*key)
+        ).all()
+    return {tuple(row[:5]): tuple(int(v) for v in row[5:]) for row in rows}
+
+
+def test_the_day_totals_follow_every_write_to_the_payments(
+    engine: Engine, tree: Tree, clock: SettableClock
+) -> None:
+    world = build_world(engine, tree, clock)
+    services = ConsoleServices(engine=engine, clock=clock, passwords=FAST_HASHER)
+    assert _kept(engine) == _summed(engine)
+    assert len(_kept(engine)) == 2  # both terminals' confirmed payments of the day
+    request_payment_undo(
+        services,
+        signed_in(services, "staff@34082801").actor,
+        form_token=token(),
+        payment_id=world.ids["p1"],
+        reason="退款",
+    )
+    with engine.connect() as conn:
+        request_id = conn.execute(select(payment_undo_requests.c.id)).scalar_one()
+    decide_payment_undo(
+        services,
+        signed_in(services, "finance@340828").actor,
+        form_token=token(),
+        payment_id=world.ids["p1"],
+        request_id=request_id,
+        approve=True,
+    )
+    kept = _kept(engine)
+    assert kept == _summed(engine)
+    voided = [figures for key, figures in kept.items() if key[4] == "voided"]
+    assert voided == [(1, 12_000, 160, 10_000)]
+    columns = [c for c in payments.c if c.name not in ("id", "txn_id")]
+    with engine.begin() as conn:  # many payments in one statement (a bulk load)
+        conn.execute(
+            insert(payments).from_select(
+                [c.name for c in columns] + ["txn_id"],
+                select(*columns, (payments.c.txn_id + "-copy").label("txn_id")).where(
+                    payments.c.state == "confirmed"
+                ),
+            )
+        )
+    assert _kept(engine) == _summed(engine)
+    with engine.begin() as conn:  # a copy moved to another collection point, another deleted
+        copies = (
+            conn.execute(select(payments.c.id).where(payments.c.txn_id.like("%-copy")))
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            update(payments)
+            .where(payments.c.id == copies[0])
+            .values(org_id=tree.org["3408280201"], mis_state="posted")
+        )
+        conn.execute(update(payments).where(payments.c.id == copies[1]).values(mis_state="posted"))
+        conn.execute(delete(payments).where(payments.c.id == copies[-1]))
+    assert _kept(engine) == _summed(engine)

@@ -50,6 +50,7 @@ EXPECTED_TABLES = {
     "console_sessions",
     "console_form_submissions",
     "payment_undo_requests",
+    "collection_day_totals",
     "reconciliation_mis_loads",
     "reconciliation_mis_lines",
     "reconciliation_runs",
@@ -98,7 +99,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0011"
+    assert _revision(url) == head_revision() == "0012"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")
@@ -177,9 +178,10 @@ def test_migrations_and_create_all_build_the_same_schema(
     assert ("ck_agents_float_available_not_negative", "float_available >= 0") in [
         (name, text.strip("()")) for name, text in migrated["agents"]["checks"]
     ]
-    # the audit log's (SQLite: UPDATE, DELETE; PostgreSQL: rows, TRUNCATE) and the payments'
-    # day totals (SQLite: INSERT, UPDATE, DELETE; PostgreSQL: one)
-    assert len(migrated["triggers"]) == (3 if database_kind == "postgresql" else 5)
+    # the audit log's (SQLite: UPDATE, DELETE; PostgreSQL: rows, TRUNCATE), the payments'
+    # day totals (SQLite: INSERT, UPDATE, DELETE; PostgreSQL: one) and collection totals
+    # (INSERT, UPDATE, DELETE on both)
+    assert len(migrated["triggers"]) == (6 if database_kind == "postgresql" else 8)
 
 
 def test_the_drift_check_notices_a_column_missing_from_the_migrations(database_url: str) -> None:

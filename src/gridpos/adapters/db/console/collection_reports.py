@@ -1,10 +1,11 @@
 """The figures of the console's 统计报表: payments summed in SQL by the place they were collected
 at — collection point, agent, terminal — and state, over a range of business dates.
 
-One aggregation reads the range along the ``business_date`` index and hashes it into a few
-hundred groups (on PostgreSQL the extended statistics of migration 0009 tell the planner how few
-there are); the caller rolls the groups up by station, agent or terminal. The names of what the
-groups point at are read afterwards, a handful of rows by primary key.
+The sums are read from ``collection_day_totals`` (the day's payments by place and state, kept by
+the triggers of migration 0012): a month is a few thousand of its rows along the primary key's
+``business_date``, however many payments the month had. The caller rolls the groups up by
+station, agent or terminal. The names of what the groups point at are read afterwards, a
+handful of rows by primary key.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from gridpos.adapters.db.console.payment_search import PaymentScope
-from gridpos.adapters.db.tables import agents, organisations, payments, terminals
+from gridpos.adapters.db.tables import (
+    agents,
+    collection_day_totals,
+    organisations,
+    terminals,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +71,28 @@ class CollectionReports:
         """The payments of business dates ``date_from``..``date_to`` that ``scope`` keeps (and
         of one agent when ``agent_id``), summed by collection point, agent, terminal and
         state."""
-        p = payments
+        t = collection_day_totals
+        how_many = func.sum(t.c.payments)
         query = (
             select(
-                p.c.org_id,
-                p.c.agent_id,
-                p.c.terminal_id,
-                p.c.state,
-                func.count().label("how_many"),
-                func.sum(p.c.cash).label("cash"),
-                func.sum(p.c.penalty_total).label("penalty"),
-                func.sum(p.c.principal_total).label("principal"),
+                t.c.org_id,
+                t.c.agent_id,
+                t.c.terminal_id,
+                t.c.state,
+                how_many.label("how_many"),
+                func.sum(t.c.cash).label("cash"),
+                func.sum(t.c.penalty).label("penalty"),
+                func.sum(t.c.principal).label("principal"),
             )
-            .where(p.c.business_date >= date_from, p.c.business_date <= date_to)
-            .where(scope.condition)
-            .group_by(p.c.org_id, p.c.agent_id, p.c.terminal_id, p.c.state)
+            .where(t.c.business_date >= date_from, t.c.business_date <= date_to)
+            .where(scope.of(t.c.org_id))
+            .group_by(t.c.org_id, t.c.agent_id, t.c.terminal_id, t.c.state)
+            .having(how_many > 0)
         )
         if scope.by_path:
-            query = query.select_from(p.join(organisations, organisations.c.id == p.c.org_id))
+            query = query.select_from(t.join(organisations, organisations.c.id == t.c.org_id))
         if agent_id is not None:
-            query = query.where(p.c.agent_id == agent_id)
+            query = query.where(t.c.agent_id == agent_id)
         return [
             PlaceFigures(
                 org_id=int(row.org_id),

@@ -5,6 +5,7 @@ from gridpos.adapters.db.tables.agents import agents, float_topups, holds
 from gridpos.adapters.db.tables.audit import audit_log
 from gridpos.adapters.db.tables.batch_uploads import batch_upload_items, batch_upload_parts
 from gridpos.adapters.db.tables.batches import batch_differences, batches
+from gridpos.adapters.db.tables.collection_totals import collection_day_totals
 from gridpos.adapters.db.tables.console import console_form_submissions, console_sessions
 from gridpos.adapters.db.tables.customers import customers, receivables, sync_watermarks
 from gridpos.adapters.db.tables.ledger import ledger_entries, ledger_transactions
@@ -43,6 +44,7 @@ __all__ = [
     "batch_upload_parts",
     "batches",
     "cash_handovers",
+    "collection_day_totals",
     "console_form_submissions",
     "console_sessions",
     "customers",
