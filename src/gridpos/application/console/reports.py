@@ -23,7 +23,7 @@ from gridpos.adapters.db.console.collection_reports import (
     NamedRow,
     PlaceFigures,
 )
-from gridpos.adapters.db.console.payment_search import payment_scope
+from gridpos.adapters.db.console.payment_search import SCOPE_IDS_MAX, PaymentScope
 from gridpos.application.console.access import Actor, Permission, require
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
@@ -207,16 +207,22 @@ def collection_report(
                 root_path, scope_code, scope_name = node.path, node.code, node.name
         check.done()
         reports = CollectionReports(uow.connection)
+        # the subtree's nodes at once: the scope of the sums and the names of their places
+        orgs = reports.organisations_under(root_path, limit=SCOPE_IDS_MAX)
+        scope = PaymentScope(root_path=root_path, ids=None if orgs is None else tuple(orgs))
         places = reports.figures(
-            date_from=date_from,
-            date_to=date_to,
-            scope=payment_scope(uow.connection, root_path),
-            agent_id=actor.own_agent_id,
+            date_from=date_from, date_to=date_to, scope=scope, agent_id=actor.own_agent_id
         )
-        org_rows = reports.organisations({place.org_id for place in places})
-        orgs = {**org_rows, **reports.organisations(_path_ids(o.path for o in org_rows.values()))}
-        agent_rows = reports.agents({place.agent_id for place in places})
-        terminal_rows = reports.terminals({place.terminal_id for place in places})
+        orgs = orgs or {}
+        missing = {place.org_id for place in places} - set(orgs)
+        orgs.update(reports.organisations(missing))
+        above = _path_ids(orgs[org_id].path for org_id in {place.org_id for place in places})
+        orgs.update(reports.organisations(above - set(orgs)))
+        named = group is not Grouping.STATION
+        agent_rows = reports.agents({place.agent_id for place in places} if named else ())
+        terminal_rows = reports.terminals(
+            {place.terminal_id for place in places} if group is Grouping.TERMINAL else ()
+        )
     lines: dict[str, ReportLine] = {}
     total = Figures()
     for place in places:

@@ -110,6 +110,27 @@ class CollectionReports:
             for row in self._connection.execute(query)
         ]
 
+    def organisations_under(self, root_path: str, *, limit: int) -> dict[int, NamedRow] | None:
+        """The organisations under ``root_path`` (the root included), by id; None when there
+        are more than ``limit`` of them."""
+        rows = self._connection.execute(
+            select(
+                organisations.c.id,
+                organisations.c.code,
+                organisations.c.name,
+                organisations.c.level,
+                organisations.c.path,
+            )
+            .where(organisations.c.path.startswith(root_path, autoescape=True))
+            .limit(limit + 1)
+        ).all()
+        if len(rows) > limit:
+            return None
+        return {
+            int(r.id): NamedRow(id=int(r.id), code=r.code, name=r.name, level=r.level, path=r.path)
+            for r in rows
+        }
+
     def organisations(self, ids: Iterable[int]) -> dict[int, NamedRow]:
         """The organisations ``ids``, by id."""
         wanted = sorted(set(ids))
