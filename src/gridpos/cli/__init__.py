@@ -6,6 +6,7 @@ import typer
 
 from gridpos.cli import (
     audit,
+    bench,
     db,
     demo,
     fleet,
@@ -35,3 +36,4 @@ app.command(name="terminal")(terminal.terminal)
 app.add_typer(org.app, name="org")
 app.command(name="worker")(worker.worker)
 app.command(name="fleet")(fleet.fleet)
+app.add_typer(bench.app, name="bench")
