@@ -26,7 +26,6 @@ from gridpos.application.console import (
     InvalidFormError,
     NotFoundError,
 )
-from gridpos.application.console import payments as payments_module
 from gridpos.application.console.payments import (
     PaymentQuery,
     payment_by_txn,
@@ -34,6 +33,7 @@ from gridpos.application.console.payments import (
     payment_export,
     payment_list,
 )
+from gridpos.application.console.payments import listing as payments_module
 from gridpos.application.console.undo_requests import (
     decide_payment_undo,
     request_payment_undo,

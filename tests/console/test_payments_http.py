@@ -319,7 +319,7 @@ def test_the_export_holds_the_filtered_list(client: TestClient, world: World) ->
 def test_the_list_pages_with_its_keys(
     client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gridpos.application.console import payments as payments_module  # noqa: PLC0415
+    from gridpos.application.console.payments import listing as payments_module  # noqa: PLC0415
 
     monkeypatch.setattr(payments_module, "PAGE_SIZE", 2)
     _sign_in(client, "admin@340828")
