@@ -68,6 +68,7 @@ class World:
     """The county and everything serving it (see the module docstring)."""
 
     tmp: Path
+    url: str  # the server's database
     mis: RunningMis
     client: MisClient
     engine: Engine
@@ -250,7 +251,7 @@ def world_of(tmp: Path, database_url: str) -> Iterator[World]:
                 _served(services) as upstream,
                 RunningLink(upstream=upstream, profile=CLEAN, seed=1) as link,
             ):
-                yield World(tmp, mis, client, engine, clock, services, recon, link)
+                yield World(tmp, database_url, mis, client, engine, clock, services, recon, link)
     finally:
         engine.dispose()
         mis.stop()

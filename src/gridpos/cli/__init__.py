@@ -12,6 +12,7 @@ from gridpos.cli import (
     fleet,
     link,
     org,
+    reconcile,
     refmis,
     serve,
     terminal,
@@ -37,3 +38,4 @@ app.add_typer(org.app, name="org")
 app.command(name="worker")(worker.worker)
 app.command(name="fleet")(fleet.fleet)
 app.add_typer(bench.app, name="bench")
+app.add_typer(reconcile.app, name="reconcile")
