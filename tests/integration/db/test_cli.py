@@ -13,9 +13,12 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from gridpos.adapters.db.migrate import head_revision
 from gridpos.cli import app
 
 from .world import Scenario, World
+
+HEAD = head_revision()
 
 BAD_URLS = [
     "postgresql://gp:s3cret@127.0.0.1:1/gridpos",  # nothing listens on port 1
@@ -35,11 +38,11 @@ def test_db_upgrade_creates_the_default_sqlite_file_under_the_data_dir(tmp_path:
     upgraded = _run("db", "upgrade", env=env)
     assert upgraded.exit_code == 0, upgraded.output
     assert (data_dir / "gridpos.sqlite").is_file()
-    assert upgraded.stdout.strip().endswith("is at revision 0001")
+    assert upgraded.stdout.strip().endswith(f"is at revision {HEAD}")
 
     current = _run("db", "current", env=env)
     assert current.exit_code == 0
-    assert "at revision 0001 (newest: 0001)" in current.stdout
+    assert f"at revision {HEAD} (newest: {HEAD})" in current.stdout
 
     down = _run("db", "downgrade", "base", env=env)
     assert down.exit_code == 0
@@ -49,7 +52,7 @@ def test_db_upgrade_creates_the_default_sqlite_file_under_the_data_dir(tmp_path:
 def test_db_upgrade_follows_gridpos_database_url(empty_database_url: str) -> None:
     result = _run("db", "upgrade", env={"GRIDPOS_DATABASE_URL": empty_database_url})
     assert result.exit_code == 0, result.output
-    assert "is at revision 0001" in result.stdout
+    assert f"is at revision {HEAD}" in result.stdout
 
 
 def test_audit_verify_passes_on_a_consistent_database(
@@ -73,6 +76,7 @@ def test_audit_verify_passes_on_a_consistent_database(
         "receivable_allocations",
         "payment_totals",
         "payment_float",
+        "terminal_day_totals",
         "audit_append_only",
         "audit_chain",
     ]
@@ -138,7 +142,7 @@ def test_verifying_a_database_never_migrated_says_what_to_do(tmp_path: Path) -> 
     result = _run("audit", "verify", "--database-url", f"sqlite:///{path}")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "gridpos: the database schema is at revision none, not 0001:"
+        f"gridpos: the database schema is at revision none, not {HEAD}:"
         " run `gridpos db upgrade` first [database_schema_not_current]"
     )
 

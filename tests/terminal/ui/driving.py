@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Digits, Input, OptionList
@@ -76,3 +78,24 @@ def status_text(app: PosApp, part: str) -> str:
 def screenshot(app: PosApp, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return Path(app.save_screenshot(filename=f"{name}.svg", path=str(SCREENSHOTS)))
+
+
+def run_scenario(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a Pilot scenario on a fresh event loop in its own thread.
+
+    Another test of the same session (the browser tests' Playwright) may keep an event loop
+    running in the main thread, where ``asyncio.run`` refuses to start a second one.
+    """
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # handed to the test's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="pilot-scenario")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -10,7 +10,6 @@ journal found damaged at start.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from gridpos.terminal.ui.screens.reprint import ReprintScreen
 
 from .conftest import PosFactory
 from .county import AGENT, ORGANISATION, PASSWORD, LiveCounty
-from .driving import enter, screen_text, screenshot, settle, status_text
+from .driving import enter, run_scenario, screen_text, screenshot, settle, status_text
 
 SIZE = (100, 40)
 
@@ -82,7 +81,7 @@ def test_a_printer_fault_leaves_the_payment_standing_and_the_receipt_for_a_repri
             assert "张收据待打印" not in shown
             screenshot(app, "reprint-zh")
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     printed = (spool / "receipt.bin").read_bytes()
     assert "储小兰".encode("gbk") in printed
     assert "重打".encode("gbk") in printed
@@ -114,7 +113,7 @@ def test_no_payment_starts_when_the_journal_cannot_be_written(
             assert "不能收费" in screen_text(app)
             assert status_text(app, "waiting") == "待上送 0"
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     assert terminal.journal.latest_txns(limit=5) == []
     assert county.payments_of(account_no) == []
 
@@ -144,4 +143,4 @@ def test_a_damaged_journal_is_reported_at_start(
             assert isinstance(app.screen, MenuScreen)
             assert status_text(app, "flags") == "⚠流水异常"
 
-    asyncio.run(scenario())
+    run_scenario(scenario)

@@ -8,7 +8,6 @@ cancels becomes a reversal (冲正) and is never confirmed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -24,7 +23,7 @@ from gridpos.terminal.ui.widgets import Plain, ReceiptPreview
 
 from .conftest import PosFactory
 from .county import AGENT, ORGANISATION, PASSWORD, LiveCounty
-from .driving import enter, screen_text, screenshot, settle, status_text, until
+from .driving import enter, run_scenario, screen_text, screenshot, settle, status_text, until
 
 SIZE = (100, 40)
 HEAL_S = 20.0
@@ -116,7 +115,7 @@ def test_link_down_payment_waits_offline_collection_then_both_upload(
             await until(pilot, lambda: status_text(app, "waiting") == "待上送 0", seconds=HEAL_S)
             await until(pilot, lambda: "在线" in status_text(app, "link"), seconds=5)
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     assert county.payments_of(online_customer) == [(6000, "confirmed")]
     assert county.payments_of(offline_customer) == [(5000, "confirmed")]
     assert terminal.waiting_count() == 0
@@ -161,6 +160,6 @@ def test_a_cancelled_unknown_payment_is_reversed_never_confirmed(
             await until(pilot, lambda: status_text(app, "waiting") == "待上送 0", seconds=5)
             screenshot(app, "reversed-zh")
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     assert all(state != "confirmed" for _cash, state in county.payments_of(account_no))
     assert terminal.waiting_count() == 0

@@ -8,7 +8,6 @@ Penalty 1‰ a day: 9000 × 20 / 1000 = 180 fen → 1.80 yuan; due 91.80. 取整
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from gridpos.terminal.ui.screens.batch import BatchScreen
@@ -20,7 +19,7 @@ from gridpos.terminal.ui.screens.statistics import StatisticsScreen
 
 from .conftest import PosFactory
 from .county import AGENT, ORGANISATION, PASSWORD, LiveCounty
-from .driving import enter, screen_text, screenshot, settle, status_text, until
+from .driving import enter, run_scenario, screen_text, screenshot, settle, status_text, until
 
 SIZE = (100, 40)
 
@@ -141,6 +140,6 @@ def test_a_full_payment_and_the_batch_close(
             assert "已签退：释放额度 0.00元，可用余额 908.00元" in screen_text(app)
             assert status_text(app, "operator") == "未签到"
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     assert county.payments_of(account_no) == [(9200, "confirmed")]
     assert terminal.waiting_count() == 0

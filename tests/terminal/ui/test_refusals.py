@@ -7,8 +7,6 @@ on the terminal before anything is sent. Nothing is journalled for any of them.
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import Input
 
 from gridpos.protocol.errors import CATALOGUE, ErrorCode
@@ -21,7 +19,7 @@ from gridpos.terminal.ui.widgets import Plain
 
 from .conftest import PosFactory
 from .county import AGENT, ORGANISATION, PASSWORD, LiveCounty
-from .driving import enter, screen_text, screenshot, settle, status_text
+from .driving import enter, run_scenario, screen_text, screenshot, settle, status_text
 
 SIZE = (100, 40)
 
@@ -104,6 +102,6 @@ def test_refusals_are_shown_in_the_words_of_whoever_refused(
             assert status_text(app, "waiting") == "Waiting 0"
             screenshot(app, "outcome-refused-en")
 
-    asyncio.run(scenario())
+    run_scenario(scenario)
     assert county.payments_of(account_no) == []
     assert terminal.waiting_count() == 0
