@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 PYTHON ?= python3
+# the suite mostly waits on servers, links and databases: several workers share the two cores
+PYTEST_ARGS ?= -n 4 --dist loadfile --durations=20
 
 .PHONY: demo test setup system lint pytest postgres clean
 
