@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Connection, and_, select, tuple_
+from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from gridpos.adapters.db.tables import (
     batch_upload_items,
@@ -34,6 +35,27 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """``values`` a slice of at most ``size`` at a time."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def among(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column`` is one of ``values``: one array parameter (``= ANY``) on PostgreSQL — the
+    driver reads a statement with thousands of placeholders slowly — an ``IN`` list elsewhere."""
+    if connection.dialect.name == "postgresql":
+        kind = String() if isinstance(values[0], str) else BigInteger()
+        return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+    return column.in_(list(values))
+
+
+def among_pairs(
+    connection: Connection, columns: tuple[Any, Any], pairs: Sequence[tuple[int, str]]
+) -> Any:
+    """(``columns``) is one of ``pairs`` (terminal id, transaction id): two arrays zipped by
+    ``unnest`` on PostgreSQL, a row-value ``IN`` list elsewhere."""
+    if connection.dialect.name == "postgresql":
+        firsts = bindparam(None, [a for a, _b in pairs], type_=ARRAY(BigInteger()))
+        seconds = bindparam(None, [b for _a, b in pairs], type_=ARRAY(String()))
+        return tuple_(*columns).in_(select(func.unnest(firsts), func.unnest(seconds)))
+    return tuple_(*columns).in_(list(pairs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +173,7 @@ def _in_flight(connection: Connection, rows: Sequence[Any]) -> tuple[set[int], s
             select(outbox.c.topic, outbox.c.aggregate_id).where(
                 outbox.c.state == "pending",
                 outbox.c.topic.in_((POST_TOPIC, *UNDO_TOPICS)),
-                outbox.c.aggregate_id.in_(part),
+                among(connection, outbox.c.aggregate_id, part),
             )
         )
         for topic, aggregate in found:
@@ -194,7 +216,9 @@ def payments_by_id(connection: Connection, ids: Iterable[int]) -> dict[int, Paym
     """The payments ``ids``, by id."""
     rows: list[Any] = []
     for part in chunks(sorted(set(ids))):
-        rows.extend(connection.execute(_payment_query().where(payments.c.id.in_(part))))
+        rows.extend(
+            connection.execute(_payment_query().where(among(connection, payments.c.id, part)))
+        )
     return _sides(connection, rows)
 
 
@@ -209,11 +233,15 @@ def payments_by_txn(
     rows: list[Any] = []
     for part in chunks(pairs):
         query = _payment_query().where(
-            tuple_(payments.c.terminal_id, payments.c.txn_id).in_(list(part))
+            among_pairs(connection, (payments.c.terminal_id, payments.c.txn_id), part)
         )
         rows.extend(connection.execute(query))
     for part_loose in chunks(loose):
-        rows.extend(connection.execute(_payment_query().where(payments.c.txn_id.in_(part_loose))))
+        rows.extend(
+            connection.execute(
+                _payment_query().where(among(connection, payments.c.txn_id, part_loose))
+            )
+        )
     return {side.txn_id: side for side in _sides(connection, rows).values()}
 
 
@@ -257,7 +285,9 @@ def journal_by_id(connection: Connection, ids: Iterable[int]) -> dict[int, Journ
         )
     )
     for part in chunks(wanted):
-        for row in connection.execute(query.where(batch_upload_items.c.id.in_(part))):
+        for row in connection.execute(
+            query.where(among(connection, batch_upload_items.c.id, part))
+        ):
             found[int(row.id)] = JournalSide(
                 id=int(row.id),
                 txn_id=row.txn_id,
@@ -286,7 +316,7 @@ def lines_by_id(connection: Connection, ids: Iterable[int]) -> dict[int, MisSide
     found: dict[int, MisSide] = {}
     lines = reconciliation_mis_lines
     for part in chunks(wanted):
-        for row in connection.execute(select(lines).where(lines.c.id.in_(part))):
+        for row in connection.execute(select(lines).where(among(connection, lines.c.id, part))):
             found[int(row.id)] = MisSide(
                 id=int(row.id),
                 payment_id=row.payment_id,
@@ -311,7 +341,9 @@ def lines_by_payment(
     found: dict[str, MisSide] = {}
     for part in chunks(wanted):
         rows = connection.execute(
-            select(lines).where(lines.c.load_id == load_id, lines.c.payment_id.in_(part))
+            select(lines).where(
+                lines.c.load_id == load_id, among(connection, lines.c.payment_id, part)
+            )
         )
         for row in rows:
             found[row.payment_id] = MisSide(

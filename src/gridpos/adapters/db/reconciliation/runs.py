@@ -16,7 +16,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gridpos.adapters.db.reconciliation.candidates import chunks
+from gridpos.adapters.db.reconciliation.candidates import among, chunks
 from gridpos.adapters.db.tables import (
     reconciliation_differences,
     reconciliation_items,
@@ -208,7 +208,9 @@ class RunStore:
         found: dict[tuple[str, str, str], ItemRow] = {}
         for part in chunks(txns):
             rows = self._connection.execute(
-                select(reconciliation_items).where(reconciliation_items.c.txn_id.in_(part))
+                select(reconciliation_items).where(
+                    among(self._connection, reconciliation_items.c.txn_id, part)
+                )
             )
             for row in rows:
                 item = item_row(row)
@@ -223,7 +225,7 @@ class RunStore:
         for part in chunks(sorted(set(item_ids))):
             rows = self._connection.execute(
                 select(d.c.item_id, func.max(d.c.id))
-                .where(d.c.item_id.in_(part))
+                .where(among(self._connection, d.c.item_id, part))
                 .group_by(d.c.item_id)
             )
             found.update({int(item_id): int(diff_id) for item_id, diff_id in rows})
