@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gridpos.cli.bench_reconcile import reconcile
 from gridpos.sim.bench import BenchConfig, run_payments_bench
 from gridpos.sim.bench.baseline import BaselineUnavailableError
 from gridpos.sim.bench.payments import DEFAULT_ADMIN_URL
@@ -102,3 +103,4 @@ def _table(result: dict[str, Any]) -> str:
 
 
 app.command(name="payments")(payments)
+app.command(name="reconcile")(reconcile)
