@@ -16,6 +16,7 @@ import typer
 from gridpos.cli.bench_reconcile import reconcile
 from gridpos.sim.bench import BenchConfig, run_payments_bench
 from gridpos.sim.bench.baseline import BaselineUnavailableError
+from gridpos.sim.bench.console_cli import console
 from gridpos.sim.bench.payments import DEFAULT_ADMIN_URL
 
 app = typer.Typer(help="Benchmarks that print JSON.", no_args_is_help=True)
@@ -104,3 +105,4 @@ def _table(result: dict[str, Any]) -> str:
 
 app.command(name="payments")(payments)
 app.command(name="reconcile")(reconcile)
+app.command(name="console")(console)
