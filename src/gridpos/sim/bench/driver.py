@@ -8,8 +8,11 @@ read by hand, the body built as bytes, each request signed just before it is sen
 :func:`gridpos.protocol.signing.sign_request`). Each terminal pays its own customers, one after
 another, each customer once, in full.
 
-A request counts when it both started after the warm-up and finished before the end of the
-measured window; latency is from the first byte written to the last byte read.
+Terminals come on line :data:`CONNECT_STAGGER_S` apart, as real ones do: a burst of connections
+in the same millisecond would all be accepted by one server process (whichever woke first), a
+queue no deployment sees. A request counts when it both started after the warm-up and finished
+before the end of the measured window; latency is from the first byte written to the last byte
+read.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from gridpos.sim.bench.county import account_no, principal_of
 from gridpos.sim.bench.figures import percentile
 
 _CONNECT_TIMEOUT_S = 10.0
+CONNECT_STAGGER_S = 0.02
+"""Between one terminal's first connection and the next one's (within the warm-up)."""
 _ANSWER_TIMEOUT_S = 30.0
 
 
@@ -110,8 +115,13 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-async def _terminal(plan: TerminalPlan, driver: DriverPlan, window: _Window) -> tuple[int, int]:
+async def _terminal(
+    plan: TerminalPlan, driver: DriverPlan, window: _Window, *, index: int
+) -> tuple[int, int]:
     """Pay until the window closes; the last counter used and the next customer."""
+    # terminals come on line one after another, not in the same millisecond: a burst of
+    # connections would all be accepted by whichever server process woke first
+    await asyncio.sleep(index * CONNECT_STAGGER_S)
     key = bytes.fromhex(plan.key_hex)
     counter = plan.counter
     customer = plan.first_customer
@@ -178,7 +188,9 @@ async def drive(plan: DriverPlan) -> DriverResult:
     """Run every terminal of ``plan`` through the warm-up and the measured window."""
     window = _Window(warmup_s=plan.warmup_s, duration_s=plan.duration_s)
     cpu = time.process_time()
-    ends = await asyncio.gather(*(_terminal(t, plan, window) for t in plan.terminals))
+    ends = await asyncio.gather(
+        *(_terminal(t, plan, window, index=i) for i, t in enumerate(plan.terminals))
+    )
     cpu = time.process_time() - cpu
     latencies = sorted(window.latencies)
     result = DriverResult(

@@ -19,21 +19,17 @@ Every database and process is made by the run and removed after it.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
 from gridpos.adapters.db.audit_log import seal_audit_log
@@ -41,21 +37,15 @@ from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.audit_verify import verify_database
 from gridpos.bootstrap import COUNTY_TIME
-from gridpos.protocol.codec import encode
-from gridpos.protocol.signing import sign_request
-from gridpos.protocol.terminal.routes import SIGN_IN
-from gridpos.protocol.terminal.session import SignInRequest
 from gridpos.sim.bench.baseline import run_baseline
 from gridpos.sim.bench.county import (
-    COLLECTOR_PASSWORD,
     BenchCounty,
     BenchDatabase,
-    BenchTerminal,
     seed_county,
 )
-from gridpos.sim.bench.driver import DriverResult, TerminalPlan
 from gridpos.sim.bench.figures import rounded
-from gridpos.sim.bench.server import ServerProcess, process_cpu
+from gridpos.sim.bench.runs import BenchTerminals, drive, run_figures
+from gridpos.sim.bench.server import ServerProcess
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 RATE_CEILING = 3_000
@@ -87,162 +77,12 @@ class BenchConfig:
             raise ValueError("a run lasts more than zero seconds")
 
 
-@dataclass(slots=True)
-class _Terminals:
-    """The county's terminals, each one's last counter and customers still to pay."""
-
-    county: BenchCounty
-    counters: dict[str, int] = field(default_factory=dict)
-    next_customer: int = 1
-
-    def plans(self, count: int, per_terminal: int) -> list[TerminalPlan]:
-        plans = []
-        for terminal in self.county.terminals[:count]:
-            first = self.next_customer
-            last = min(first + per_terminal - 1, self.county.customers)
-            self.next_customer = last + 1
-            plans.append(
-                TerminalPlan(
-                    terminal_no=terminal.terminal_no,
-                    key_hex=terminal.key.hex(),
-                    counter=self.counters.get(terminal.terminal_no, 0),
-                    first_customer=first,
-                    last_customer=last,
-                )
-            )
-        return plans
-
-    def sign_in(self, base_url: str) -> None:
-        """Sign every terminal in through the API (签到): the day and batch open."""
-        with httpx.Client(base_url=base_url, timeout=30) as http:
-            for terminal in self.county.terminals:
-                self._sign_in(http, terminal)
-
-    def _sign_in(self, http: httpx.Client, terminal: BenchTerminal) -> None:
-        counter = self.counters.get(terminal.terminal_no, 0) + 1
-        body = encode(
-            SignInRequest(
-                agent_account=terminal.agent_account,
-                password=COLLECTOR_PASSWORD,
-                organisation_code=terminal.organisation_code,
-            )
-        )
-        headers = sign_request(
-            key=terminal.key,
-            method=SIGN_IN.method,
-            target=SIGN_IN.path,
-            body=body,
-            terminal_no=terminal.terminal_no,
-            counter=counter,
-            now=datetime.now(UTC),
-        )
-        answer = http.post(
-            SIGN_IN.path,
-            content=body,
-            headers={**headers, "content-type": "application/json"},
-        )
-        if answer.status_code != 200:
-            raise RuntimeError(f"sign-in of {terminal.terminal_no} refused: {answer.text}")
-        self.counters[terminal.terminal_no] = counter
-
-
-@dataclass(frozen=True, slots=True)
-class _CpuShare:
-    """CPU milliseconds per payment answered, by who spent them (Linux; None elsewhere)."""
-
-    server: float | None
-    database: float | None
-    driver: float | None
-
-
-def _backend_cpu(dsn: str) -> float | None:
-    """CPU seconds of the database's server processes serving the bench database now."""
-    with psycopg.connect(dsn, connect_timeout=5) as conn:
-        pids = [
-            int(row[0])
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ]
-    shares = [process_cpu(pid) for pid in pids]
-    return None if not shares or None in shares else sum(s for s in shares if s is not None)
-
-
-def _drive(
-    server: ServerProcess,
-    terminals: _Terminals,
-    *,
-    count: int,
-    per_terminal: int,
-    warmup_s: float,
-    duration_s: float,
-    dsn: str | None = None,
-) -> tuple[DriverResult, _CpuShare]:
-    plan = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "warmup_s": warmup_s,
-        "duration_s": duration_s,
-        "terminals": [asdict(p) for p in terminals.plans(count, per_terminal)],
-    }
-    server_cpu = server.cpu_seconds()
-    database_cpu = _backend_cpu(dsn) if dsn else None
-    finished = subprocess.run(
-        [sys.executable, "-m", "gridpos.sim.bench.driver"],
-        input=json.dumps(plan),
-        capture_output=True,
-        text=True,
-        timeout=warmup_s + duration_s + 120,
-        check=False,
-    )
-    if finished.returncode != 0:
-        raise RuntimeError(f"the load driver failed: {finished.stderr.strip()[-1000:]}")
-    result = DriverResult(**json.loads(finished.stdout))
-    terminals.counters.update(result.counters)
-    answered = max(result.answered, 1)
-    server_after = server.cpu_seconds()
-    database_after = _backend_cpu(dsn) if dsn else None
-    share = _CpuShare(
-        server=None
-        if server_cpu is None or server_after is None
-        else (server_after - server_cpu) * 1000 / answered,
-        database=None
-        if database_cpu is None or database_after is None
-        else (database_after - database_cpu) * 1000 / answered,
-        driver=result.cpu_s * 1000 / answered,
-    )
-    return result, share
-
-
-def _figures(result: DriverResult, share: _CpuShare) -> dict[str, Any]:
-    def ms(value: float | None) -> float | None:
-        return None if value is None else rounded(value, 3)
-
-    return {
-        "terminals": result.terminals,
-        "payments_per_s": rounded(result.payments_per_s),
-        "p50_ms": rounded(result.p50_ms, 2),
-        "p90_ms": rounded(result.p90_ms, 2),
-        "p99_ms": rounded(result.p99_ms, 2),
-        "max_ms": rounded(result.max_ms, 2),
-        "completed": result.completed,
-        "refused": result.refused,
-        "errors": result.errors,
-        "customers_ran_out": result.exhausted,
-        "cpu_ms_per_payment": {
-            "server": ms(share.server),
-            "database": ms(share.database),
-            "driver": ms(share.driver),
-        },
-    }
-
-
 def run_payments_bench(
     config: BenchConfig, *, progress: Callable[[str], None] = lambda _: None
 ) -> dict[str, Any]:
     """Run the whole benchmark (see the module docstring); its figures as plain data."""
     today = datetime.now(COUNTY_TIME).date()
+    load_at_start = os.getloadavg()[0]
     selecting = config.workers is None
     pg_runs = len(config.levels) + (len(config.workers_tried) if selecting else 0)
     window = config.warmup_s + max(config.duration_s, config.selection_duration_s)
@@ -258,7 +98,7 @@ def run_payments_bench(
                 baseline_customers=config.baseline_customers,
                 today=today,
             )
-            terminals = _Terminals(county)
+            terminals = BenchTerminals(county)
             tried: list[dict[str, Any]] = []
             workers = config.workers or _choose_workers(
                 config,
@@ -282,6 +122,7 @@ def run_payments_bench(
             )
             audit = _seal_and_verify(database.url, verify=config.verify, progress=progress)
             machine = _machine(database.dsn)
+            machine["load_average_1m_at_start"] = round(load_at_start, 2)
         sqlite = _sqlite(config, workdir, today, progress) if config.sqlite_levels else []
     result: dict[str, Any] = {
         "benchmark": "payments",
@@ -307,7 +148,7 @@ def _choose_workers(
     *,
     url: str,
     dsn: str,
-    terminals: _Terminals,
+    terminals: BenchTerminals,
     workdir: Path,
     per_run: int,
     tried: list[dict[str, Any]],
@@ -319,7 +160,7 @@ def _choose_workers(
         with ServerProcess(database_url=url, workers=workers, data_dir=workdir) as server:
             if not terminals.counters:
                 terminals.sign_in(server.base_url)
-            result, share = _drive(
+            result, share = drive(
                 server,
                 terminals,
                 count=count,
@@ -328,7 +169,7 @@ def _choose_workers(
                 duration_s=config.selection_duration_s,
                 dsn=dsn,
             )
-        figures = {"workers": workers, **_figures(result, share)}
+        figures = {"workers": workers, **run_figures(result, share)}
         tried.append(figures)
         progress(f"{workers} worker(s), {count} terminals: {figures['payments_per_s']}/s")
         if result.errors == 0 and (best is None or result.payments_per_s > best[0]):
@@ -343,7 +184,7 @@ def _levels(
     *,
     database: BenchDatabase,
     county: BenchCounty,
-    terminals: _Terminals,
+    terminals: BenchTerminals,
     workdir: Path,
     workers: int,
     per_run: int,
@@ -362,7 +203,7 @@ def _levels(
                 warmup_s=config.warmup_s,
                 workdir=workdir,
             )
-            result, share = _drive(
+            result, share = drive(
                 server,
                 terminals,
                 count=count,
@@ -371,7 +212,7 @@ def _levels(
                 duration_s=config.duration_s,
                 dsn=database.dsn,
             )
-            figures = _figures(result, share)
+            figures = run_figures(result, share)
             figures.update(
                 baseline_per_s=rounded(baseline.per_s),
                 baseline_p50_ms=rounded(baseline.p50_ms, 2),
@@ -426,12 +267,12 @@ def _sqlite(
         baseline_customers=0,
         today=today,
     )
-    terminals = _Terminals(county)
+    terminals = BenchTerminals(county)
     levels: list[dict[str, Any]] = []
     with ServerProcess(database_url=url, workers=1, data_dir=workdir) as server:
         terminals.sign_in(server.base_url)
         for count in config.sqlite_levels:
-            result, share = _drive(
+            result, share = drive(
                 server,
                 terminals,
                 count=count,
@@ -439,7 +280,7 @@ def _sqlite(
                 warmup_s=config.warmup_s,
                 duration_s=config.duration_s,
             )
-            levels.append(_figures(result, share))
+            levels.append(run_figures(result, share))
             progress(f"SQLite, {count} terminals: {result.payments_per_s:.1f}/s")
     return levels
 
@@ -464,6 +305,8 @@ def _machine(dsn: str) -> dict[str, Any]:
         row = conn.execute("SHOW server_version").fetchone()
     return {
         "cpus": os.cpu_count(),
+        # others' work shares the cores too: the 1-minute load when the run ended
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "postgresql": row[0] if row else None,
         "platform": platform.platform(terse=True),
