@@ -111,6 +111,36 @@ def test_sign_out_without_answer_keeps_the_session(terminal: Terminal, server: F
     assert terminal.session is not None
 
 
+def test_a_retried_sign_out_after_a_lost_answer_ends_the_session(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    server.fail(SIGN_OUT, "lose_answer")  # the server signs out; its answer never arrives
+    with pytest.raises(NoAnswerError):
+        terminal.sign_out()
+    assert not server.signed_in
+    assert terminal.session is not None
+    assert terminal.sign_out() is None  # the retry is answered not_signed_in
+    assert server.calls("sign_out") == 2
+    assert terminal.session is None
+    (row,) = terminal.journal.rows(kind=EventKind.SIGNED_OUT)
+    assert row.body == {"lost": True, "pend": 0}
+    assert row.batch_no == 1
+    with pytest.raises(TerminalRefusalError) as refused:
+        terminal.sign_out()
+    assert refused.value.code == "not_signed_in"
+
+
+def test_a_first_sign_out_answered_not_signed_in_keeps_the_session(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    server.signed_in = False  # not a retry: nothing says this terminal's sign-out went through
+    with pytest.raises(ServerRefusalError) as refused:
+        terminal.sign_out()
+    assert refused.value.code == "not_signed_in"
+    assert terminal.session is not None
+    assert list(terminal.journal.rows(kind=EventKind.SIGNED_OUT)) == []
+
+
 def test_the_heartbeat_tells_the_queue_depth(terminal: Terminal, server: FakeServer) -> None:
     server.fail(PAY, "drop")
     terminal.pay(terminal.query_account("0012345678"), 12587)

@@ -10,6 +10,7 @@ heartbeat (and the one inside the sign-in) also carries the damage report (``jd`
 
 from __future__ import annotations
 
+from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.terminal.enrolment import EnrolRequest
 from gridpos.protocol.terminal.routes import ENROL, HEARTBEAT, SIGN_IN, SIGN_OUT
 from gridpos.protocol.terminal.session import (
@@ -171,8 +172,13 @@ def sign_in(
     return session
 
 
-def sign_out(context: TerminalContext) -> SignOutAnswer:
+def sign_out(context: TerminalContext, *, retried: bool = False) -> SignOutAnswer | None:
     """签退: leave the business day; the server releases what is left of the hold.
+
+    ``retried`` says an earlier sign-out of this session was sent and its answer lost. The server
+    answering such a retry ``not_signed_in`` means the earlier one went through: the session ends
+    here too (journalled with ``lost``) and ``None`` is returned, what it released being known
+    only to the server.
 
     Raises:
         TerminalRefusalError: ``not_signed_in``.
@@ -184,26 +190,38 @@ def sign_out(context: TerminalContext) -> SignOutAnswer:
         SIGN_OUT, SignOutRequest(batch_no=session.batch_no, offline_pending=offline_waiting)
     )
     if isinstance(result, Refused):
+        if retried and result.error.code == ErrorCode.NOT_SIGNED_IN:
+            _end_session(context, session, {"lost": True, "pend": offline_waiting})
+            return None
         raise ServerRefusalError(result.error)
     if not isinstance(result, Answered):
         raise no_answer_error(result)
     answer = result.answer
+    _end_session(
+        context,
+        session,
+        {
+            "released": answer.released,
+            "fa": answer.float_available,
+            "fh": answer.float_held,
+            "pend": offline_waiting,
+        },
+    )
+    return answer
+
+
+def _end_session(context: TerminalContext, session: Session, body: dict[str, object]) -> None:
+    """Journal the sign-out and forget the session, in one journal transaction."""
     journal = context.journal
     with journal.transaction():
         journal.append(
             EventKind.SIGNED_OUT,
-            {
-                "released": answer.released,
-                "fa": answer.float_available,
-                "fh": answer.float_held,
-                "pend": offline_waiting,
-            },
+            body,
             business_date=session.business_date,
             batch_no=session.batch_no,
         )
         clear_session(journal)
     context.session = None
-    return answer
 
 
 def heartbeat(context: TerminalContext) -> HeartbeatAnswer:

@@ -42,7 +42,7 @@ from gridpos.terminal.accounts import AccountView, no_answer_error, query_online
 from gridpos.terminal.client import LinkState, NoAnswer, TerminalClient
 from gridpos.terminal.config import Clock, Monotonic, NewUuid, TerminalConfig, system_clock
 from gridpos.terminal.context import TerminalContext
-from gridpos.terminal.errors import ServerRefusalError
+from gridpos.terminal.errors import NoAnswerError, ServerRefusalError
 from gridpos.terminal.forwarder import ForwardReport, resolve_pending
 from gridpos.terminal.health import JournalHealth, check_journal
 from gridpos.terminal.identity import Identity, ServerClock, load_identity
@@ -114,6 +114,7 @@ class Terminal:
         self._stop = threading.Event()
         self._forwarding: threading.Thread | None = None
         self._damage_told = False  # the server answered a heartbeat carrying the damage report
+        self._sign_out_unanswered = False  # a sign-out was sent and its answer lost
         try:
             self.journal_health: JournalHealth = check_journal(journal)
             self._context.journal_damage = self.journal_health.report
@@ -242,14 +243,21 @@ class Terminal:
         """Download the area's arrears for offline collection; how many customers are kept."""
         return self._locked(lambda: offline.download_arrears(self._context, area=area))
 
-    def sign_out(self) -> SignOutAnswer:
+    def sign_out(self) -> SignOutAnswer | None:
         """签退 (see :func:`gridpos.terminal.day.sign_out`); waiting payments get one forwarder
-        pass first, so the server hears of them while the day is still open."""
+        pass first, so the server hears of them while the day is still open. ``None`` when an
+        earlier sign-out whose answer was lost had already ended the day on the server."""
 
-        def act() -> SignOutAnswer:
+        def act() -> SignOutAnswer | None:
             if self._context.journal.waiting_count():
                 resolve_pending(self._context)
-            return day.sign_out(self._context)
+            try:
+                answer = day.sign_out(self._context, retried=self._sign_out_unanswered)
+            except NoAnswerError:
+                self._sign_out_unanswered = True
+                raise
+            self._sign_out_unanswered = False
+            return answer
 
         return self._locked(act)
 

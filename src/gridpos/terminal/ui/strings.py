@@ -305,6 +305,10 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
         "已签退：释放额度 {released}元，可用余额 {available}元",
         "Signed out: {released} yuan released, float {available} yuan",
     ),
+    "sign_out.done_earlier": (
+        "已签退（上次签退已生效，应答丢失）",
+        "Signed out (the earlier sign-out went through; its answer was lost)",
+    ),
     # ---- unresolved payments ----
     "waiting.title": ("可疑/待上送交易", "Unresolved payments"),
     "waiting.none": ("没有待处理的交易", "Nothing waits for the server"),

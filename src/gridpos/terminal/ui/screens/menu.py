@@ -103,7 +103,10 @@ class MenuScreen(PosScreen):
 
         self.app.push_screen(YesNoScreen(self.t("sign_out.confirm")), answered)
 
-    def _signed_out(self, answer: SignOutAnswer) -> None:
+    def _signed_out(self, answer: SignOutAnswer | None) -> None:
+        if answer is None:  # an earlier sign-out whose answer was lost had ended the day
+            self.pos.signed_out(self.t("sign_out.done_earlier"))
+            return
         self.pos.signed_out(
             self.t(
                 "sign_out.done",
