@@ -318,9 +318,11 @@ def run(plan: DemoPlan) -> int:
                     "Sign in (every account: gridpos org demo-setup):",
                     *_sign_in_lines(sign_ins),
                     "",
-                    "A terminal: gridpos terminals enrol-code <terminal>, then gridpos terminal"
-                    f" --server http://{plan.host}:{plan.link_port} --data-dir <dir>"
-                    " --enrol <code>",
+                    "A terminal of your own, through the GPRS link:",
+                    f"  gridpos terminals enrol-code <terminal> --database-url"
+                    f" {plan.server_database_url}",
+                    f"  gridpos terminal --server http://{plan.host}:{plan.link_port}"
+                    " --data-dir <dir> --enrol <code>",
                     "",
                 ]
             ),
