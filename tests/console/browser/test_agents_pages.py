@@ -60,9 +60,16 @@ def test_a_top_up_requested_and_approved_by_two_people(
         served.base + (page.locator("#statement-pdf").get_attribute("href") or "")
     )
     assert answer.headers["content-type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
+    reader = PdfReader(io.BytesIO(answer.body()))
+    text = "".join(p.extract_text() for p in reader.pages)
     assert "备付金对账单" in text
     assert "A0101" in text
+    fonts = {
+        str(font["/BaseFont"])
+        for pdf_page in reader.pages
+        for font in pdf_page["/Resources"]["/Font"].values()  # type: ignore[index]
+    }
+    assert any("Noto-Sans-CJK" in font for font in fonts), fonts  # the print css, not a serif
     xlsx = page.request.get(
         served.base + (page.locator("#statement-xlsx").get_attribute("href") or "")
     )
