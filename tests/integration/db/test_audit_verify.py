@@ -24,6 +24,7 @@ CHECKS = [
     "payment_totals",
     "payment_float",
     "terminal_day_totals",
+    "collection_day_totals",
     "audit_append_only",
     "audit_chain",
 ]

@@ -77,6 +77,7 @@ def test_audit_verify_passes_on_a_consistent_database(
         "payment_totals",
         "payment_float",
         "terminal_day_totals",
+        "collection_day_totals",
         "audit_append_only",
         "audit_chain",
     ]

@@ -16,7 +16,10 @@ loops. Each returns at most ``limit`` breaks (and says when there were more).
   while it is confirmed, and to zero in every other state (never posted, or undone);
 - ``terminal_day_totals``: each terminal's kept cash and count of a business date (kept by a
   trigger, read by the per-day limit) equal its confirmed payments of that date, and no date with
-  confirmed payments lacks its row.
+  confirmed payments lacks its row;
+- ``collection_day_totals`` (in :mod:`gridpos.adapters.db.collection_invariants`): the kept count,
+  cash, penalty and principal of each business date, collection point, agent, terminal and state
+  (kept by triggers, read by the collection reports) equal those payments' own sums.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, func, literal, or_, select
 
 from gridpos.adapters.db.breaks import Break, CheckResult
+from gridpos.adapters.db.collection_invariants import collection_day_totals, limited_rows
 from gridpos.adapters.db.kept_balances import KEPT_BALANCES
 from gridpos.adapters.db.tables import (
     ledger_entries,
@@ -52,6 +56,7 @@ def check_ledger(connection: Connection, *, limit: int = 1_000) -> list[CheckRes
         payment_totals,
         payment_float,
         terminal_day_totals,
+        collection_day_totals,
     )
     return [check(connection, limit) for check in checks]
 
@@ -69,7 +74,7 @@ def transaction_balanced(connection: Connection, limit: int) -> CheckResult:
         .order_by(t.c.id)
     )
     breaks: list[Break] = []
-    rows, truncated = _limited(connection, query, limit)
+    rows, truncated = limited_rows(connection, query, limit)
     for row in rows:
         if row.entries == 0:
             breaks.append(
@@ -114,7 +119,7 @@ def kept_balance(connection: Connection, limit: int) -> CheckResult:
             .where(kept.column != from_entries)
             .order_by(owner.c.id)
         )
-        rows, more = _limited(connection, query, limit - len(breaks))
+        rows, more = limited_rows(connection, query, limit - len(breaks))
         truncated = truncated or more
         breaks.extend(
             Break(
@@ -134,7 +139,7 @@ def kept_balance(connection: Connection, limit: int) -> CheckResult:
             .group_by(e.c.owner_id)
             .order_by(e.c.owner_id)
         )
-        rows, more = _limited(connection, orphans, limit - len(breaks))
+        rows, more = limited_rows(connection, orphans, limit - len(breaks))
         truncated = truncated or more
         breaks.extend(
             Break(
@@ -255,7 +260,7 @@ def payment_float(connection: Connection, limit: int) -> CheckResult:
         .where(posted != expected)
         .order_by(p.c.id)
     )
-    rows, truncated = _limited(connection, query, limit)
+    rows, truncated = limited_rows(connection, query, limit)
     breaks = tuple(
         Break(
             "payment_float",
@@ -317,8 +322,8 @@ def terminal_day_totals(connection: Connection, limit: int) -> CheckResult:
         .where(t.c.terminal_id.is_(None))
         .order_by(sums.c.terminal_id, sums.c.business_date)
     )
-    rows, truncated = _limited(connection, kept, limit)
-    more_rows, more = _limited(connection, missing, limit - len(rows))
+    rows, truncated = limited_rows(connection, kept, limit)
+    more_rows, more = limited_rows(connection, missing, limit - len(rows))
     breaks = tuple(
         Break(
             "terminal_day_totals",
@@ -351,7 +356,7 @@ def _pairs_result(
     pairs: tuple[tuple[str, str, str], ...],
 ) -> CheckResult:
     """Breaks from rows that compare (found column, expected column, label) pairs."""
-    rows, truncated = _limited(connection, query, limit)
+    rows, truncated = limited_rows(connection, query, limit)
     breaks: list[Break] = []
     for row in rows:
         for found_key, expected_key, what in pairs:
@@ -361,12 +366,3 @@ def _pairs_result(
     return CheckResult(
         name=name, description=description, breaks=tuple(breaks), truncated=truncated
     )
-
-
-def _limited(connection: Connection, query: Select[Any], limit: int) -> tuple[list[Any], bool]:
-    """At most ``limit`` rows of ``query``, and whether there were more."""
-    if limit <= 0:
-        more = connection.execute(query.limit(1)).first() is not None
-        return [], more
-    rows = list(connection.execute(query.limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
