@@ -60,7 +60,7 @@ def _serving(url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "gridpos", "refmis", "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a bound, not a wait: a busy machine starts slowly
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:

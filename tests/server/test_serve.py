@@ -68,7 +68,7 @@ def served(
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as http:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90  # a bound, not a wait: a busy machine starts slowly
             while True:
                 assert process.poll() is None, (
                     process.stdout.read().decode() if process.stdout else ""
