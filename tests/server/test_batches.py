@@ -134,3 +134,33 @@ def test_an_unbalanced_close_is_settled_by_the_upload_naming_every_difference(
     assert kinds == ["server_only", "terminal_only"]
     assert state == "unbalanced"
     county.verify()
+
+
+def test_a_payment_reversed_before_it_arrived_is_in_neither_total(county: County) -> None:
+    """10.00 stands; 20.00 paid then reversed is undone; 7.00 whose reversal came first (a
+    tombstone) never moved money: the terminal's totals without it close the batch balanced."""
+    client = county.client()
+    sign_in(client)
+    kept = payment(client, "0100000003", 1000, 0, trace_no=1)
+    never = payment(client, "0100000003", 700, 0, trace_no=2)
+    undone = payment(client, "0100000003", 2000, 0, trace_no=3)
+    client.ok(routes.PAY, kept)
+    client.ok(routes.PAY, undone)
+    for request, reversal_trace in ((never, 4), (undone, 5)):
+        answer = client.ok(
+            routes.REVERSE,
+            ReverseRequest(
+                txn_id=request.txn_id,
+                trace_no=request.trace_no,
+                business_date=DAY,
+                cash=request.cash,
+                reversal_trace_no=reversal_trace,
+            ),
+        )
+        assert answer.tombstone is (request is never)
+    expected = BatchTotals(count=1, amount=1000, undone_count=1, undone_amount=2000)
+    assert client.ok(routes.STATISTICS, StatisticsQuery(page=1)).totals == expected
+    answer = client.ok(routes.CLOSE_BATCH, CloseBatchRequest(batch_no=1, totals=expected))
+    assert (answer.balanced, answer.closed) == (True, True)
+    assert answer.server_totals == expected
+    county.verify()

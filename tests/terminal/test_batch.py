@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from gridpos.protocol.terminal.batches import DifferenceKind
+from gridpos.protocol.terminal.batches import BatchTotals, DifferenceKind
 from gridpos.protocol.terminal.routes import CLOSE_BATCH, PAY, UPLOAD_BATCH
 from gridpos.terminal import NoAnswerError, Terminal, TerminalRefusalError
 from gridpos.terminal.journal import EventKind
@@ -15,6 +15,7 @@ from .fakes import FakeServer
 
 ZHANG = "0012345678"
 LI = "0012345679"
+WANG = "0012345680"
 
 
 def _two_payments(terminal: Terminal) -> None:
@@ -86,6 +87,31 @@ def test_an_unbalanced_close_uploads_the_detail_and_names_each_difference(
     ]
     (upload,) = terminal.journal.rows(kind=EventKind.BATCH_UPLOADED)
     assert upload.body["items"] == 2
+
+
+def test_a_payment_reversed_before_it_reached_the_server_is_in_neither_total(
+    terminal: Terminal, server: FakeServer
+) -> None:
+    terminal.pay(terminal.query_account(ZHANG), 12587)
+    server.fail(PAY, "drop")  # 李四's payment never arrives; its reversal leaves a tombstone
+    never = terminal.pay(terminal.query_account(LI), 11306)
+    terminal.cancel_unknown(never.txn_id)
+    assert never.txn_id in server.tombstones
+    server.fail(PAY, "lose_answer")  # 王五's payment arrives; its reversal undoes it
+    arrived = terminal.pay(terminal.query_account(WANG), 23280)
+    terminal.cancel_unknown(arrived.txn_id)
+    assert server.payments[arrived.txn_id].state == "reversed"
+    stats = terminal.statistics()
+    assert stats.server is not None
+    assert stats.local_totals == stats.server.totals
+    outcome = terminal.close_batch(12587)
+    assert outcome.balanced
+    assert outcome.closed
+    assert outcome.terminal_totals == BatchTotals(
+        count=1, amount=12587, undone_count=1, undone_amount=23280
+    )
+    assert outcome.server_totals == outcome.terminal_totals
+    assert server.calls("upload_batch") == 0
 
 
 def test_the_close_resolves_waiting_payments_first(terminal: Terminal, server: FakeServer) -> None:

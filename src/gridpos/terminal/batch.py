@@ -3,7 +3,9 @@
 **Totals from the journal.** Payments that stand: confirmed ones and offline ones not rejected
 (collected, whether or not uploaded yet). Undone: reversed and voided. Payments still waiting for
 an answer are in neither — if the server has them, the totals differ and the detail upload names
-them.
+them. A payment whose reversal reached the server before it did (the server answered with a
+tombstone) never moved money on either side: the server has no payment to count, so it is in
+neither total here either (its detail line still goes up, and matches the tombstone).
 
 **Cash count.** The cash the collector should hold is the cash of every payment that stands plus
 every online payment still waiting that the collector did not cancel (the cash was taken). A
@@ -18,7 +20,7 @@ the lost answer had closed it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NoReturn, TypeVar
@@ -47,7 +49,7 @@ from gridpos.terminal.errors import (
     catalogue_refusal,
     refusal,
 )
-from gridpos.terminal.journal import EventKind, TxnRecord
+from gridpos.terminal.journal import EventKind, Journal, TxnRecord
 
 UPLOAD_ATTEMPTS = 3
 MAX_NOTE_LENGTH = 200
@@ -61,14 +63,29 @@ def stands(record: TxnRecord) -> bool:
     return record.state is PaymentState.CONFIRMED or (record.offline and record.state in _WAITING)
 
 
-def totals_of(records: Iterable[TxnRecord]) -> BatchTotals:
-    """Count and amount of payments that stand and of payments undone."""
+def tombstoned(journal: Journal, records: Iterable[TxnRecord]) -> frozenset[str]:
+    """The txn ids of reversed ``records`` the server reversed as a tombstone (the reversal
+    came before the payment, which it then never took)."""
+    found: set[str] = set()
+    for record in records:
+        if record.state is not PaymentState.REVERSED or record.offline:
+            continue
+        for row in journal.rows_of(record.txn_id):
+            answer = row.body.get("answer") if row.kind is EventKind.REVERSAL_ANSWER else None
+            if isinstance(answer, dict) and answer.get("tomb") is True:
+                found.add(record.txn_id)
+    return frozenset(found)
+
+
+def totals_of(records: Iterable[TxnRecord], *, tombstoned: Collection[str] = ()) -> BatchTotals:
+    """Count and amount of payments that stand and of payments undone; the ``tombstoned`` ones
+    (see :func:`tombstoned`) in neither."""
     count = amount = undone_count = undone_amount = 0
     for record in records:
         if stands(record):
             count += 1
             amount += record.cash
-        elif record.state in _UNDONE:
+        elif record.state in _UNDONE and record.txn_id not in tombstoned:
             undone_count += 1
             undone_amount += record.cash
     return BatchTotals(
@@ -241,7 +258,7 @@ def close_batch(
     records = journal.txns_of_batch(business_date=session.business_date, batch_no=session.batch_no)
     expected = expected_cash(records)
     kept_note = check_cash_count(cash_counted=cash_counted, expected=expected, note=note)
-    totals = totals_of(records)
+    totals = totals_of(records, tombstoned=tombstoned(journal, records))
     request = CloseBatchRequest(
         batch_no=session.batch_no, totals=totals, cash_counted=cash_counted, note=kept_note
     )

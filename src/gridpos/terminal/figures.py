@@ -15,7 +15,7 @@ from gridpos.protocol.terminal.batches import (
     StatisticsQuery,
 )
 from gridpos.protocol.terminal.routes import RECONCILE, STATISTICS
-from gridpos.terminal.batch import totals_of
+from gridpos.terminal.batch import tombstoned, totals_of
 from gridpos.terminal.client import Answered, Refused
 from gridpos.terminal.context import TerminalContext
 from gridpos.terminal.errors import NoAnswerError, ServerRefusalError, refusal
@@ -61,7 +61,7 @@ def statistics(
     return TerminalStatistics(
         business_date=session.business_date,
         batch_no=session.batch_no,
-        local_totals=totals_of(records),
+        local_totals=totals_of(records, tombstoned=tombstoned(context.journal, records)),
         waiting=sum(1 for record in records if record.waiting),
         float_available=float_available,
         float_held=float_held,
@@ -128,7 +128,10 @@ def reconcile(context: TerminalContext, *, date_from: date, date_to: date) -> Re
         days.append(
             DayComparison(
                 business_date=day,
-                terminal=totals_of(by_day.get(day, [])),
+                terminal=totals_of(
+                    by_day.get(day, []),
+                    tombstoned=tombstoned(context.journal, by_day.get(day, [])),
+                ),
                 server=server_day.totals if server_day else BatchTotals(),
                 server_closed=server_day.closed if server_day else False,
             )
