@@ -38,6 +38,8 @@ ledger_transactions = Table(
     Index(None, "payment_id"),
     Index(None, "agent_id", "business_date"),
     Index(None, "business_date"),
+    # an entry's date and kind by its transaction, from the index alone (0013)
+    Index(None, "id", "business_date", "kind"),
 )
 
 ledger_entries = Table(
@@ -55,5 +57,7 @@ ledger_entries = Table(
         name="owner_iff_party_account",
     ),
     Index(None, "transaction_id"),
-    Index(None, "account_kind", "owner_id"),
+    # an account's entries with what they add up to, from the index alone: the float statement
+    # sums an agent's scattered entries (0013)
+    Index(None, "account_kind", "owner_id", "transaction_id", "amount"),
 )
