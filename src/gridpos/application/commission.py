@@ -6,9 +6,10 @@ parts per million). The payment use case accrues commission on every payment in 
 transaction (``domain.ledger.commission_for`` and ``commission_posting``: Dr commission_expense,
 Cr agent_commission) and an undo of the payment negates it with the rest of the payment's postings.
 
-The monthly settlement summary reads the journal: per agent, the confirmed payments of the month
-(count and cash) and the commission earned — accruals of the month less the undos of the month —
-so a payment reversed or cancelled does not earn commission.
+The monthly settlement summary reads, per agent, the confirmed payments of the month (count and
+cash, from the collections kept per day and place) and, from the journal, the commission earned —
+accruals of the month less the undos of the month — so a payment reversed or cancelled does not
+earn commission.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from sqlalchemy import Engine, delete, func, select
 from gridpos.adapters.db.parameter_store import parameters_in_force, set_parameter
 from gridpos.adapters.db.tables import (
     agents,
+    collection_day_totals,
     ledger_entries,
     ledger_transactions,
     operators,
     organisations,
     parameters,
-    payments,
 )
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.parameters import parse_parameters
@@ -176,9 +177,9 @@ def monthly_summary(
             details={"period": period},
         ) from exc
     after = period_first_day(add_months(period, 1))
-    t, e, p = ledger_transactions, ledger_entries, payments
+    t, e, d = ledger_transactions, ledger_entries, collection_day_totals
     in_month_t = (t.c.business_date >= first, t.c.business_date < after)
-    in_month_p = (p.c.business_date >= first, p.c.business_date < after)
+    in_month_d = (d.c.business_date >= first, d.c.business_date < after)
     with SqlUnitOfWork(engine, write=False) as uow:
         scope = None
         if org_id is not None:
@@ -195,20 +196,31 @@ def monthly_summary(
             scope = agents.c.org_id.in_(
                 select(organisations.c.id).where(organisations.c.path.like(f"{path}%"))
             )
+        # only the subtree's agents are summed: one agent's page reads that agent's month
+        scoped = None if scope is None else select(agents.c.id).where(scope)
         earned = dict(
             uow.connection.execute(
                 select(e.c.owner_id, -func.sum(e.c.amount))
                 .join(t, t.c.id == e.c.transaction_id)
                 .where(e.c.account_kind == AccountKind.AGENT_COMMISSION.value, *in_month_t)
+                .where(*([] if scoped is None else [e.c.owner_id.in_(scoped)]))
                 .group_by(e.c.owner_id)
             ).all()
         )
+        # the month's confirmed payments from the collections kept per day and place (a few
+        # thousand rows, not the month's payments)
         collected = {
             row.agent_id: (int(row.n), int(row.cash))
             for row in uow.connection.execute(
-                select(p.c.agent_id, func.count().label("n"), func.sum(p.c.cash).label("cash"))
-                .where(p.c.state == "confirmed", *in_month_p)
-                .group_by(p.c.agent_id)
+                select(
+                    d.c.agent_id,
+                    func.sum(d.c.payments).label("n"),
+                    func.sum(d.c.cash).label("cash"),
+                )
+                .where(d.c.state == "confirmed", *in_month_d)
+                .where(*([] if scoped is None else [d.c.agent_id.in_(scoped)]))
+                .group_by(d.c.agent_id)
+                .having(func.sum(d.c.payments) > 0)
             )
         }
         wanted = set(earned) | set(collected)
