@@ -2,13 +2,16 @@
 
 - a page of collection points of a subtree (``organisations.path`` prefix, index with
   ``text_pattern_ops``), and for exactly those points: their terminals (index ``org_id``), today's
-  confirmed payments (index ``org_id, business_date``), their agents' floats (index ``org_id``)
-  and the open batch differences (partial index on open differences, migration 0006);
-- the scope's totals and alerts: today's payments (index ``business_date``), terminals, agents
-  with a float under their alert level, terminals silent too long, open differences;
+  confirmed payments, their agents' floats (index ``org_id``) and the open batch differences
+  (partial index on open differences, migration 0006);
+- the scope's totals and alerts: today's payments, terminals, agents with a float under their
+  alert level, terminals silent too long, open differences;
 - the MIS backlog: pending outbox rows (partial indexes on pending rows) and the oldest of them.
 
-Nothing here scans the payment history: every payment query is bounded to one business date.
+Today's payments are counted and summed from the collections kept per day and place
+(``collection_day_totals``, migration 0012: a few hundred rows a day, kept by triggers in every
+payment's transaction), not from the day's payments (20,000 on a busy county's day), so the page
+and the live stream's once-a-second check stay cheap however busy the day.
 """
 
 from __future__ import annotations
@@ -26,16 +29,17 @@ from gridpos.adapters.db.tables import (
     agents,
     batch_differences,
     batches,
+    collection_day_totals,
     organisations,
     outbox,
     payment_undos,
-    payments,
     terminals,
 )
 
 POINT_LEVEL = "collection_point"
 ONE_SIDED = ("terminal_only", "server_only")
 _station = aliased(organisations, name="station")
+_day = collection_day_totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +141,7 @@ class PointSort(StrEnum):
 
 def _ordered(query: Any, sort: PointSort, on: date | None) -> Any:
     """``query`` of points in the ``sort`` order, then by code: each point's figure joined from
-    one grouped pass (today's payments by point through the business-date index, the active
+    one grouped pass (today's collections by point, kept per day and place; the active
     terminals by point), not a subquery per point."""
     if sort is PointSort.NAME:
         return query.order_by(organisations.c.name, organisations.c.code)
@@ -153,9 +157,9 @@ def _ordered(query: Any, sort: PointSort, on: date | None) -> Any:
         )
     if sort is PointSort.AMOUNT and on is not None:
         collected = (
-            select(payments.c.org_id, func.sum(payments.c.cash).label("cash"))
-            .where(payments.c.business_date == on, payments.c.state == "confirmed")
-            .group_by(payments.c.org_id)
+            select(_day.c.org_id, func.sum(_day.c.cash).label("cash"))
+            .where(_day.c.business_date == on, _day.c.state == "confirmed")
+            .group_by(_day.c.org_id)
             .subquery("collected")
         )
         return query.outerjoin(collected, collected.c.org_id == organisations.c.id).order_by(
@@ -285,14 +289,16 @@ class MonitoringBoard:
         """Confirmed payments of business date ``on`` by point."""
         if not point_ids:
             return {}
+        count = func.sum(_day.c.payments)
         rows = self._connection.execute(
-            select(payments.c.org_id, func.count(), func.coalesce(func.sum(payments.c.cash), 0))
+            select(_day.c.org_id, count, func.coalesce(func.sum(_day.c.cash), 0))
             .where(
-                payments.c.org_id.in_(list(point_ids)),
-                payments.c.business_date == on,
-                payments.c.state == "confirmed",
+                _day.c.org_id.in_(list(point_ids)),
+                _day.c.business_date == on,
+                _day.c.state == "confirmed",
             )
-            .group_by(payments.c.org_id)
+            .group_by(_day.c.org_id)
+            .having(count > 0)
         )
         return {int(row[0]): Collected(int(row[1]), int(row[2])) for row in rows}
 
@@ -334,11 +340,11 @@ class MonitoringBoard:
     def collected_in(self, *, path: str, on: date) -> Collected:
         """Confirmed payments of business date ``on`` in the subtree at ``path``."""
         row = self._connection.execute(
-            select(func.count(), func.coalesce(func.sum(payments.c.cash), 0))
-            .select_from(payments.join(organisations, organisations.c.id == payments.c.org_id))
-            .where(
-                payments.c.business_date == on, payments.c.state == "confirmed", _in_subtree(path)
+            select(
+                func.coalesce(func.sum(_day.c.payments), 0), func.coalesce(func.sum(_day.c.cash), 0)
             )
+            .select_from(_day.join(organisations, organisations.c.id == _day.c.org_id))
+            .where(_day.c.business_date == on, _day.c.state == "confirmed", _in_subtree(path))
         ).one()
         return Collected(int(row[0]), int(row[1]))
 
@@ -470,7 +476,7 @@ class MonitoringBoard:
         """Cheap figures that move whenever a payment, an undo, a batch or a difference is
         written: today's payments, the newest undo and batch, the open differences."""
         payments_today = self._connection.execute(
-            select(func.count()).where(payments.c.business_date == on)
+            select(func.coalesce(func.sum(_day.c.payments), 0)).where(_day.c.business_date == on)
         ).scalar_one()
         newest_batch = self._connection.execute(
             select(func.coalesce(func.max(batches.c.id), 0))
