@@ -8,13 +8,13 @@ undos (rows, negated transactions), the top-ups (rows and transactions), the bat
 differences, the outbox rows, and last the agents' floats and the customers' prepaid balances —
 each the sum of its account's entries, as the ledger requires.
 
-Foreign keys and triggers are checked row by row at the end of each statement, which for a
+Foreign keys and row triggers are checked row by row at the end of each statement, which for a
 million payments costs more than writing them; so where the session may (a superuser's
-``session_replication_role = replica``) and every user trigger on the tables written has a
-stand-in here, the rows are written with triggers off and the stand-ins run once, set-based,
-afterwards (today: ``payments_day_totals``, the terminals' confirmed cash per day). The ids and
-references are joined from rows that exist, and ``gridpos audit verify`` checks the result.
-Otherwise every trigger fires as usual.
+``session_replication_role = replica``) and every user trigger these writes fire has a stand-in
+here, the rows are written with triggers off and the stand-ins run once, set-based, afterwards
+(today: the terminals' confirmed cash per day and the collections per day and place that
+triggers on ``payments`` keep). The ids and references are joined from rows that exist, and
+``gridpos audit verify`` checks the result. Otherwise every trigger fires as usual.
 """
 
 from __future__ import annotations
@@ -213,7 +213,8 @@ FROM (SELECT owner_id, -sum(amount) AS balance FROM ledger_entries
 WHERE c.id = s.owner_id
 """,
 )
-# what stands in for each user trigger when the history is written with triggers off
+# what stands in for each user trigger the history's writes would fire, when they are written
+# with triggers off
 _STAND_INS: Final = {
     "payments_day_totals": """
 INSERT INTO terminal_day_totals (terminal_id, business_date, confirmed_cash, confirmed_count)
@@ -223,8 +224,22 @@ ON CONFLICT (terminal_id, business_date) DO UPDATE
 SET confirmed_cash = terminal_day_totals.confirmed_cash + excluded.confirmed_cash,
     confirmed_count = terminal_day_totals.confirmed_count + excluded.confirmed_count
 """,
+    "payments_collection_totals_insert": """
+INSERT INTO collection_day_totals (business_date, org_id, agent_id, terminal_id, state, payments,
+                                   cash, penalty, principal)
+SELECT business_date, org_id, agent_id, terminal_id, state, count(*), sum(cash),
+       sum(penalty_total), sum(principal_total)
+FROM payments WHERE id > %(payment_base)s
+GROUP BY business_date, org_id, agent_id, terminal_id, state
+ON CONFLICT (business_date, org_id, agent_id, terminal_id, state) DO UPDATE
+SET payments = collection_day_totals.payments + excluded.payments,
+    cash = collection_day_totals.cash + excluded.cash,
+    penalty = collection_day_totals.penalty + excluded.penalty,
+    principal = collection_day_totals.principal + excluded.principal
+""",
 }
-_WRITTEN: Final = (
+# the tables the history inserts rows into, and those it updates
+_INSERTED: Final = (
     "receivables",
     "payments",
     "payment_allocations",
@@ -235,9 +250,15 @@ _WRITTEN: Final = (
     "batches",
     "batch_differences",
     "outbox",
-    "agents",
-    "customers",
 )
+_UPDATED: Final = ("agents", "customers")
+# the user triggers those writes fire (pg_trigger.tgtype: 4 on INSERT, 16 on UPDATE)
+_FIRED = """
+SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal
+  AND ((c.relname = ANY(%(inserted)s) AND t.tgtype & 4 <> 0)
+       OR (c.relname = ANY(%(updated)s) AND t.tgtype & 16 <> 0))
+"""
 _SEQUENCED: Final = (
     "payments",
     "receivables",
@@ -255,15 +276,11 @@ def _one(cur: psycopg.Cursor[Any], query: str, params: dict[str, Any] | None = N
 def _triggers_off(
     conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any]
 ) -> tuple[bool, list[str]]:
-    """Turn triggers off for the session when every user trigger on the tables written has a
-    stand-in and the session may: whether they are off, and the stand-ins to run afterwards."""
+    """Turn triggers off for the session when every user trigger the history's writes fire has
+    a stand-in and the session may: whether they are off, and the stand-ins to run afterwards."""
     found = {
         str(row[0])
-        for row in cur.execute(
-            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE NOT t.tgisinternal AND c.relname = ANY(%(tables)s)",
-            {"tables": list(_WRITTEN)},
-        )
+        for row in cur.execute(_FIRED, {"inserted": list(_INSERTED), "updated": list(_UPDATED)})
     }
     if not found <= _STAND_INS.keys():
         return False, []
