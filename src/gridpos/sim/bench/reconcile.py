@@ -30,7 +30,7 @@ from sqlalchemy import Engine, func, select, text
 
 from gridpos.adapters.db.engine import create_engine_for
 from gridpos.adapters.db.migrate import upgrade
-from gridpos.adapters.db.reconciliation.sets import SetFilter, baseline_sql
+from gridpos.adapters.db.reconciliation.sets import MATCH_SETTINGS, SetFilter, baseline_sql
 from gridpos.adapters.db.tables import reconciliation_differences, reconciliation_runs
 from gridpos.application.reconciliation import ReconciliationServices, RunRequest, reconcile
 from gridpos.sim.bench.reconcile_data import BenchCounty, expected_differences, generate
@@ -90,12 +90,13 @@ def _analyse(engine: Engine) -> None:
 
 def _timed_baseline(engine: Engine, window: SetFilter, *, keys_only: bool) -> tuple[float, int]:
     """The bare join, warmed once and then timed twice (the better kept), under the session
-    settings the run's matching statement uses (no JIT on PostgreSQL)."""
+    settings the run's matching statement uses (on PostgreSQL: no JIT, no sort)."""
     best = float("inf")
     rows = 0
     with engine.connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL jit = off"))
+            for name, value in MATCH_SETTINGS:
+                connection.execute(text(f"SET LOCAL {name} = {value}"))
         sql = text(baseline_sql(connection, window, keys_only=keys_only))
         connection.execute(sql, window.params()).first()  # warm the cache
         for _round in range(2):
