@@ -24,7 +24,13 @@ from typing import Any, Final
 
 import psycopg
 
-from gridpos.sim.bench.county_data import BACKLOG, SHORT_EVERY, UNBALANCED_EVERY, HistoryPlan
+from gridpos.sim.bench.county_data import (
+    BACKLOG,
+    SESSION_SETTINGS,
+    SHORT_EVERY,
+    UNBALANCED_EVERY,
+    HistoryPlan,
+)
 
 _RECEIVABLES = """
 INSERT INTO receivables (id, mis_receivable_id, customer_id, period, run_no, kwh, principal,
@@ -308,8 +314,8 @@ def write_history(
     """
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         off, stand_ins = _triggers_off(conn, cur)
-        cur.execute("SET work_mem = '256MB'")
-        cur.execute("SET synchronous_commit = off")
+        for setting in SESSION_SETTINGS:
+            cur.execute(setting)
         cur.execute("DROP TABLE IF EXISTS bench_backlog, bench_undone")
         cur.execute(_BACKLOG, {"today": plan.today, "backlog": BACKLOG})
         cur.execute(_RECEIVABLES)

@@ -51,7 +51,10 @@ STAGING: Final = (
     "bench_topups",
     "bench_batches",
 )
-_SETTINGS: Final = (
+# the bulk statements' session: room to sort and hash, no wait for the WAL, and a bound on any
+# one statement (a million payments take a minute or two on a small machine)
+SESSION_SETTINGS: Final = (
+    "SET statement_timeout = '30min'",
     "SET work_mem = '256MB'",
     "SET maintenance_work_mem = '512MB'",
     "SET synchronous_commit = off",
@@ -218,7 +221,7 @@ def _bases(cur: psycopg.Cursor[Any]) -> dict[str, int]:
 def stage(dsn: str, plan: HistoryPlan, *, progress: Callable[[str], None]) -> dict[str, int]:
     """Draw the history into the ``bench_*`` staging tables; the id bases the rows will take."""
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        for setting in _SETTINGS:
+        for setting in SESSION_SETTINGS:
             cur.execute(setting)
         for table in STAGING:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
