@@ -14,14 +14,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from gridpos.sim.bench.console_pages import registered_pages
-
-pytestmark = pytest.mark.usefixtures("pg_available")
+from gridpos.application.console.access import Permission, Role
+from gridpos.interfaces.console.registry import Page, Section
+from gridpos.sim.bench.console_data import DatasetFacts, Login, village_of
+from gridpos.sim.bench.console_http import next_link, timing_figures
+from gridpos.sim.bench.console_pages import page_specs, registered_pages
 
 PG_ADMIN_DSN = os.environ.get(
     "GRIDPOS_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -38,7 +41,9 @@ TERMINALS = 40
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def printed(
+    pg_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, object]]:
     """The JSON the command printed; its databases are kept for the test that audits them and
     dropped afterwards."""
     workdir: Path = tmp_path_factory.mktemp("bench-console")
@@ -114,3 +119,79 @@ def test_the_generated_history_keeps_every_invariant(printed: dict[str, object])
         env={**os.environ, "GRIDPOS_DATABASE_URL": url},
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+
+
+# ---- the parts that need no database ------------------------------------------------------------
+
+
+def _facts() -> DatasetFacts:
+    def login(role: str, org: str, account: str) -> Login:
+        return Login(role, org, account, "pw")
+
+    return DatasetFacts(
+        customers=10, payments=100, today=date(2024, 5, 31), first_day=date(2024, 5, 1),
+        admin=login("admin", "340828", "admin"),
+        station_head=login("station_head", "34082801", "zz34082801"),
+        agent=login("agent", "3408280101", "A340828011"),
+        station_code="34082801", point_code="3408280102", agent_code="A340828012",
+        terminal_no="28010002", agent_id=7, account_no="0100000001", customer_id=11,
+        payment_id=13, batch_id=17, surname="储", name_start="储大", township="安徽省岳西县天堂镇",
+        village="城西村", township_name="天堂", own_agent_id=5, own_payment_id=19,
+        own_account_no="0100000002", live_terminal_no="28010001",
+        live_login=login("agent", "3408280101", "A340828011"),
+    )  # fmt: skip
+
+
+def test_every_registered_page_is_asked_for_by_those_who_may_see_it() -> None:
+    extra = Page("reconciliation", "/reconciliation", "Reconciliation", Section.FINANCE,
+                 Permission.RECONCILIATION_VIEW)  # fmt: skip
+    specs = {spec.page: spec for spec in page_specs(_facts(), [*registered_pages(), extra])}
+    assert {page.key for page in registered_pages()} <= specs.keys()
+    # a page the benchmark knows nothing of is asked for bare, by the roles it allows
+    assert [(r.role, r.url) for r in specs["reconciliation"].requests] == [
+        (Role.ADMIN, "/console/reconciliation"),
+        (Role.STATION_HEAD, "/console/reconciliation"),
+    ]
+    assert {r.role for r in specs["audit"].requests} == {Role.ADMIN}
+    assert Role.AGENT not in {r.role for r in specs["monitoring"].requests}
+    # an agent asks for their own statement and payment, the others for the busiest agent's
+    statement = {(r.role, r.url.split("?")[0]) for r in specs["agents/statement"].requests}
+    assert statement == {
+        (Role.ADMIN, "/console/agents/7/statement"),
+        (Role.STATION_HEAD, "/console/agents/7/statement"),
+        (Role.AGENT, "/console/agents/5/statement"),
+    }
+    detail = {r.role: r.url for r in specs["payments/detail"].requests}
+    assert detail == {
+        Role.ADMIN: "/console/payments/13",
+        Role.STATION_HEAD: "/console/payments/13",
+        Role.AGENT: "/console/payments/19",
+    }
+    week = next(r for r in specs["payments"].requests if r.label == "station_head: a week")
+    assert week.url == "/console/payments?date_from=2024-05-25&date_to=2024-05-31"
+    page_five = next(r for r in specs["payments"].requests if r.label == "admin: today, page 5")
+    assert (page_five.url, page_five.follow) == ("/console/payments", 4)
+
+
+def test_the_next_page_is_found_by_its_link() -> None:
+    body = '<nav><a href="/console/x?page=1" rel="prev">P</a>'
+    body += '<a href="/console/payments?after=2024-05-31.9&amp;order=desc" rel="next">N</a></nav>'
+    assert next_link(body) == "/console/payments?after=2024-05-31.9&order=desc"
+    assert next_link('<a href="/console/x?page=1" rel="prev">P</a>') is None
+
+
+def test_figures_are_nearest_rank_percentiles_in_milliseconds() -> None:
+    seconds = [n / 1000 for n in range(20, 0, -1)]  # 1 … 20 ms, in any order
+    assert timing_figures(seconds) == {
+        "p50_ms": 10.0,
+        "p95_ms": 19.0,
+        "max_ms": 20.0,
+        "requests": 20,
+    }
+    assert timing_figures([])["requests"] == 0
+
+
+def test_a_village_is_read_from_an_address() -> None:
+    assert village_of("安徽省岳西县天堂镇城西村1组") == "城西村"
+    assert village_of("安徽省岳西县白帽乡白帽村12组") == "白帽村"
+    assert village_of("安徽省岳西县天堂镇街道") == "堂镇街道"  # no village: the last four

@@ -329,7 +329,7 @@ def _facts(conn: Any) -> DatasetFacts:
         surname=surname,
         name_start=name_start,
         township=township or "",
-        village=_village(latest.address),
+        village=village_of(latest.address),
         township_name=str(station_name)[:2],
         own_agent_id=int(own.agent_id),
         own_payment_id=int(own.id),
@@ -339,7 +339,7 @@ def _facts(conn: Any) -> DatasetFacts:
     )
 
 
-def _village(address: str) -> str:
+def village_of(address: str) -> str:
     """The village of an address (``…镇城西村1组`` → ``城西村``), or its last part."""
     head, mark, _ = address.partition("村")
     place = head[max(head.rfind("镇"), head.rfind("乡")) + 1 :]

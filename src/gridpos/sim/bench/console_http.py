@@ -103,7 +103,7 @@ def _resolve(user: ConsoleUser, request: PageRequest) -> tuple[str | None, str]:
     return url, ""
 
 
-def _figures(seconds: Sequence[float]) -> dict[str, Any]:
+def timing_figures(seconds: Sequence[float]) -> dict[str, Any]:
     ordered = sorted(seconds)
     if not ordered:
         return {"p50_ms": None, "p95_ms": None, "max_ms": None, "requests": 0}
@@ -147,12 +147,12 @@ def measure_page(
         if status != 200:
             entry.errors += 1
             errors += 1
-    result: dict[str, Any] = {"page": spec.page, **_figures(every), "errors": errors}
+    result: dict[str, Any] = {"page": spec.page, **timing_figures(every), "errors": errors}
     result["variants"] = [
         {
             "request": entry.label,
             "url": entry.url,
-            **_figures(entry.seconds),
+            **timing_figures(entry.seconds),
             "errors": entry.errors,
         }
         for entry in timed
