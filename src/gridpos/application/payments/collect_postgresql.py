@@ -106,30 +106,27 @@ async def collect_payment_postgresql(
             county_path=terminal.place.county_path,
             now=now,
         )
+        # a refusal from here on leaves the transaction, which rolls it back
+        replayed = _replay(services, signed, request, context, digest)
+        if replayed is not None:
+            await payment.commit()
+            return CollectedPayment(receipt=replayed, body=encode(replayed))
+        day = _signed_in(context)
         try:
-            replayed = _replay(services, signed, request, context, digest)
-            if replayed is not None:
-                await payment.commit()
-                return CollectedPayment(receipt=replayed, body=encode(replayed))
-            day = _signed_in(context)
-            try:
-                params = services.parameters.lookup(day.business_date, _cached_only)
-            except _NotCachedError:
-                values = await payment.parameters_in_force(day.business_date)
-                params = services.parameters.lookup(day.business_date, lambda: values)
-            rows, receipt, stored = _decide(
-                services,
-                signed,
-                request,
-                context,
-                day=day,
-                params=params,
-                digest=digest,
-                now=now,
-            )
-        except BaseException:
-            await payment.rollback()
-            raise
+            params = services.parameters.lookup(day.business_date, _cached_only)
+        except _NotCachedError:
+            values = await payment.parameters_in_force(day.business_date)
+            params = services.parameters.lookup(day.business_date, lambda: values)
+        rows, receipt, stored = _decide(
+            services,
+            signed,
+            request,
+            context,
+            day=day,
+            params=params,
+            digest=digest,
+            now=now,
+        )
         try:
             _, float_available = await payment.write(
                 rows, agent_id=day.agent_id, business_date=day.business_date, now=now

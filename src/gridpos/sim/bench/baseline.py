@@ -27,11 +27,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gridpos.sim.bench.county import BenchCounty
 from gridpos.sim.bench.figures import percentile
+from gridpos.sim.bench.runs import backend_cpu_by_pid, cpu_spent
 
 SCRIPT = r"""
 \set k :client_id % :tcount
@@ -81,6 +85,7 @@ DETAILS = (
     '"penalty":0,"principal":100,"terminal":"99000000"}'
 )
 STATEMENTS_PER_PAYMENT = 11
+_CPU_LOOK_BEFORE_END_S = 0.4
 
 
 class BaselineUnavailableError(RuntimeError):
@@ -97,6 +102,7 @@ class BaselineResult:
     p50_ms: float
     p99_ms: float
     failed_clients: int
+    database_cpu_ms: float | None = None  # per transaction, from a look just before the end
 
 
 def run_baseline(
@@ -123,14 +129,27 @@ def run_baseline(
         warmup = max(1, round(warmup_s))
         _pgbench(executable, dsn, script, variables, clients=clients, seconds=warmup, log=None)
     seconds = max(1, round(duration_s))  # pgbench counts whole seconds
+    # the CPU of pgbench's server processes, looked at just before they end with it
+    cpu: dict[str, Any] = {"before": backend_cpu_by_pid(dsn)}
+
+    def look() -> None:
+        cpu["after"], cpu["at"] = backend_cpu_by_pid(dsn), time.time()
+
+    probe = threading.Timer(max(seconds - _CPU_LOOK_BEFORE_END_S, 0.2), look)
+    probe.start()
     with tempfile.TemporaryDirectory(dir=workdir) as logs:
         prefix = Path(logs) / "baseline"
-        failed = _pgbench(
-            executable, dsn, script, variables, clients=clients, seconds=seconds, log=prefix
-        )
-        latencies = sorted(_latencies(Path(logs)))
+        try:
+            failed = _pgbench(
+                executable, dsn, script, variables, clients=clients, seconds=seconds, log=prefix
+            )
+        finally:
+            probe.join()
+        finished = _finished(Path(logs))
+    latencies = sorted(latency for latency, _ in finished)
     if not latencies:
         raise RuntimeError("pgbench completed no transaction")
+    by_then = sum(1 for _, at in finished if "at" in cpu and at <= cpu["at"])
     return BaselineResult(
         clients=clients,
         completed=len(latencies),
@@ -138,6 +157,9 @@ def run_baseline(
         p50_ms=percentile(latencies, 50) * 1000,
         p99_ms=percentile(latencies, 99) * 1000,
         failed_clients=failed,
+        database_cpu_ms=cpu_spent(cpu["before"], cpu["after"]) * 1000 / by_then
+        if by_then and "after" in cpu
+        else None,
     )
 
 
@@ -211,12 +233,14 @@ def _pgbench(
     return aborted
 
 
-def _latencies(directory: Path) -> list[float]:
-    """Seconds per transaction from pgbench's logs (``client txn latency_us script …``)."""
-    latencies: list[float] = []
+def _finished(directory: Path) -> list[tuple[float, float]]:
+    """(latency, unix time it ended) of each transaction, seconds, from pgbench's logs: ``client
+    transaction latency_us script epoch_s epoch_us``."""
+    finished: list[tuple[float, float]] = []
     for path in directory.iterdir():
         for line in path.read_text(encoding="ascii").splitlines():
             fields = line.split()
-            if len(fields) >= 3 and fields[2].isdigit():
-                latencies.append(int(fields[2]) / 1_000_000)
-    return latencies
+            if len(fields) >= 6 and fields[2].isdigit():
+                at = int(fields[4]) + int(fields[5]) / 1_000_000
+                finished.append((int(fields[2]) / 1_000_000, at))
+    return finished

@@ -218,6 +218,9 @@ def _levels(
                 baseline_p50_ms=rounded(baseline.p50_ms, 2),
                 baseline_p99_ms=rounded(baseline.p99_ms, 2),
                 baseline_failed_clients=baseline.failed_clients,
+                baseline_database_cpu_ms_per_payment=None
+                if baseline.database_cpu_ms is None
+                else rounded(baseline.database_cpu_ms, 3),
                 ratio=round(result.payments_per_s / baseline.per_s, 3) if baseline.per_s else None,
             )
             levels.append(figures)

@@ -92,8 +92,9 @@ class CpuShare:
     driver: float | None
 
 
-def backend_cpu(dsn: str) -> float | None:
-    """CPU seconds of the database's server processes serving the bench database now."""
+def backend_cpu_by_pid(dsn: str) -> dict[int, float]:
+    """CPU seconds so far of each server process of the database serving the bench database
+    (those whose CPU cannot be read left out)."""
     with psycopg.connect(dsn, connect_timeout=5) as conn:
         pids = [
             int(row[0])
@@ -102,8 +103,19 @@ def backend_cpu(dsn: str) -> float | None:
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         ]
-    shares = [process_cpu(pid) for pid in pids]
-    return None if not shares or None in shares else sum(s for s in shares if s is not None)
+    found = {pid: process_cpu(pid) for pid in pids}
+    return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+
+def backend_cpu(dsn: str) -> float | None:
+    """CPU seconds so far of the database's server processes serving the bench database now."""
+    shares = backend_cpu_by_pid(dsn)
+    return sum(shares.values()) if shares else None
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two :func:`backend_cpu_by_pid` looks (new processes whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def drive(

@@ -13,10 +13,10 @@ round trip is one query string of statements prepared on the connection when it 
    and everything with it, and ``COMMIT`` follows in the same string
    (:meth:`PostgresPayment.write`).
 
-A refusal decided between the two is a ``ROLLBACK``. A kept balance pushed out of its bounds (the
-agent's float below zero) fails the write statement on its CHECK, the server skips the COMMIT, and
-the refusal comes back named exactly as the generic path names it
-(:func:`~gridpos.adapters.db.ledger_store.balance_refusal`).
+A refusal decided between the two rolls the transaction back as the use case leaves it. A kept
+balance pushed out of its bounds (the agent's float below zero) fails the write statement on its
+CHECK, the server skips the COMMIT, and the refusal comes back named exactly as the generic path
+names it (:func:`~gridpos.adapters.db.ledger_store.balance_refusal`).
 
 Connections come from :class:`PaymentConnections`, a small pool of its own (the engine's pool
 holds blocking connections for threads), one per event loop (:class:`LoopConnections`). A
@@ -58,6 +58,8 @@ from gridpos.domain.accounts import AccountRef
 
 POOL_SIZE = 16
 """Connections of one server process's payment path at most: more requests wait their turn."""
+ACQUIRE_TIMEOUT_S = 20.0
+"""How long a payment waits for a free connection before it is answered ``server_busy``."""
 
 
 def conninfo(url: URL) -> str:
@@ -128,7 +130,12 @@ class PaymentConnections:
         if self._idle.empty() and self._opened < self._size:
             self._opened += 1
             return await self._connect()
-        connection = await self._idle.get()
+        try:
+            connection = await asyncio.wait_for(self._idle.get(), ACQUIRE_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise DatabaseUnreachableError(
+                url=self._label, problem=f"no connection free within {ACQUIRE_TIMEOUT_S} s"
+            ) from exc
         return connection if connection is not None else await self._connect()
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
@@ -182,7 +189,8 @@ def unreachable(label: str, exc: BaseException) -> DatabaseUnreachableError:
 
 class PostgresPayment:
     """One payment's transaction (``async with``): :meth:`read`, then :meth:`write` (which
-    commits), :meth:`commit` or :meth:`rollback`; leaving otherwise rolls back.
+    commits) or :meth:`commit`; leaving otherwise (a refusal decided after :meth:`read`) rolls
+    back.
 
     Raises :class:`~gridpos.adapters.db.engine.DatabaseUnreachableError` when the database
     cannot be reached or the connection breaks.
@@ -292,10 +300,6 @@ class PostgresPayment:
         """Commit what :meth:`read` did (the counter claimed) when nothing is written: a repeat
         answered from its stored receipt."""
         await self._finish("COMMIT")
-
-    async def rollback(self) -> None:
-        """Throw the transaction away (a refusal decided after :meth:`read`)."""
-        await self._finish("ROLLBACK")
 
     # ---- helpers ---------------------------------------------------------------------------------
 
