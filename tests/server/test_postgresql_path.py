@@ -338,3 +338,24 @@ def test_the_server_pays_through_the_postgresql_path_on_postgresql(
         ).scalar_one()
     assert unsealed == 0  # verify sealed them
     assert operations.OPERATIONS[routes.PAY.name] is collect.collect_payment
+
+
+def test_a_pay_request_is_authenticated_whether_or_not_its_terminal_is_known(
+    county: County,
+) -> None:
+    # a process that has not seen the terminal reads its key (on a worker thread on PostgreSQL)
+    county.services.directory.forget(TERMINAL)
+    client = county.client()
+    assert client.refused(routes.PAY, payment(client, "0100000001", 17100, 17100))["code"] == (
+        "not_signed_in"
+    )
+    assert county.services.directory.cached(TERMINAL) is not None
+    # a key that does not verify: looked up afresh, still refused by name
+    forged = county.client()
+    forged.key = b"x" * 32
+    forged.counter = 10
+    assert forged.refused(routes.PAY, payment(forged, "0100000001", 17100, 17100))["code"] == (
+        "bad_signature"
+    )
+    sign_in(client)
+    assert client.ok(routes.PAY, payment(client, "0100000001", 17100, 17100)).cash == 17100

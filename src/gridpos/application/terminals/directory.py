@@ -55,6 +55,12 @@ class TerminalDirectory:
             self._known[terminal_no] = identity
         return identity
 
+    def cached(self, terminal_no: str) -> TerminalIdentity | None:
+        """The terminal numbered ``terminal_no`` if this process knows it already, else None
+        (no database)."""
+        with self._lock:
+            return self._known.get(terminal_no)
+
     def forget(self, terminal_no: str) -> None:
         """Drop a terminal from the cache (disabled, re-enrolled)."""
         with self._lock:

@@ -8,9 +8,10 @@ decoded, :func:`~gridpos.application.payments.collect_postgresql.collect_payment
 the loop's own connections (two database round trips) and the answer written as the use case
 encoded it. Refusals, logs and metrics are the generic handler's.
 
-What still blocks, rarely: the first request of a terminal this process has not seen reads its
-key (one query), and a refused request keeps its counter on a worker thread, as elsewhere. A
-request carrying a piggybacked heartbeat goes the generic way, which keeps the heartbeat.
+What still needs a worker thread, rarely: checking the signature of a terminal this process has
+not seen yet, or whose cached key no longer verifies (its key is read from the database then), and
+keeping the counter of a refused request, as elsewhere. A request carrying a piggybacked heartbeat
+goes the generic way, which keeps the heartbeat.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from gridpos.interfaces.terminal_api.app import (
 )
 from gridpos.protocol.codec import JSON_CONTENT_TYPE, decode
 from gridpos.protocol.errors import ErrorBody, ErrorCode, ProtocolError, error_body, internal_error
+from gridpos.protocol.signing import SignatureRefusal, read_signed_headers, verify_request
 from gridpos.protocol.terminal import routes
 from gridpos.protocol.terminal.payments import PayRequest
 
@@ -93,9 +95,19 @@ class PayEndpoint:
         services = self.services
         signed: SignedRequest | None = None
         try:
-            signed = authenticate(
-                services, headers=headers, method=routes.PAY.method, target=target, body=body
-            )
+            if self._needs_database(headers=headers, target=target, body=body):
+                signed = await run_in_threadpool(
+                    authenticate,
+                    services,
+                    headers=headers,
+                    method=routes.PAY.method,
+                    target=target,
+                    body=body,
+                )
+            else:
+                signed = authenticate(
+                    services, headers=headers, method=routes.PAY.method, target=target, body=body
+                )
             structlog.contextvars.bind_contextvars(terminal_no=signed.terminal.terminal_no)
             if signed.heartbeat is not None:
                 return await run_in_threadpool(
@@ -120,6 +132,28 @@ class PayEndpoint:
         observe(routes.PAY.name, None)
         _log.info("request_answered", status=200)
         return Response(collected.body, media_type=JSON_CONTENT_TYPE)
+
+    def _needs_database(self, *, headers: Mapping[str, str], target: str, body: bytes) -> bool:
+        """Whether checking the signature reads the database (a terminal this process has not
+        seen, or a key that no longer verifies): then it is done on a worker thread, never in
+        the event loop — a flood of badly signed requests must not stall the payments."""
+        signed = read_signed_headers(headers)
+        if isinstance(signed, SignatureRefusal):
+            return False  # refused from the headers alone
+        terminal = self.services.directory.cached(signed.terminal_no)
+        if terminal is None:
+            return True
+        refused = verify_request(
+            signed=signed,
+            key=terminal.key,
+            method=routes.PAY.method,
+            target=target,
+            body=body,
+            now=self.services.clock.now(),
+            last_counter=None,
+            allowed_skew_s=self.services.allowed_skew_s,
+        )
+        return refused is not None and refused.code == ErrorCode.BAD_SIGNATURE
 
     async def _refused(self, body: ErrorBody, signed: SignedRequest | None) -> Response:
         """The refusal's answer, the request's counter kept first (as the generic handler does)
