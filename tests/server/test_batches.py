@@ -128,6 +128,11 @@ def test_an_unbalanced_close_is_settled_by_the_upload_naming_every_difference(
     assert sorted((d.kind.value, d.txn_id) for d in last.differences) == sorted(
         [("missing_on_server", lost), ("missing_on_terminal", other.txn_id)]
     )
+    # the last part sent again (its answer lost): the same differences, nothing kept twice
+    again = client.ok(routes.UPLOAD_BATCH, part2)
+    assert (again.complete, again.closed, again.differences) == (True, True, last.differences)
+    # any other part of a closed batch is refused
+    assert client.refused(routes.UPLOAD_BATCH, part1)["code"] == "batch_already_closed"
     with county.services.engine.connect() as conn:
         kinds = sorted(conn.execute(select(batch_differences.c.kind)).scalars())
         state = conn.execute(select(batches.c.state)).scalar_one()

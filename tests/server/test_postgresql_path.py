@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,10 @@ def _pay_postgresql(services: Services, signed: SignedRequest, request: PayReque
                 services, signed, request, connections=connections
             )
 
-    collected = asyncio.run(pay())
+    # Another test of the session (the browser tests' Playwright) may keep an event loop
+    # running in this thread: the payment runs on a fresh loop in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        collected = pool.submit(asyncio.run, pay()).result()
     assert collected.body == encode(collected.receipt)
     return collected.receipt
 

@@ -228,6 +228,20 @@ def upload_batch(
     with services.writing() as uow:
         session = claim(uow, signed, services)
         day = require_day(uow, services, terminal, session, now=now, collecting=False)
+        repeat = _closed_by_this_upload(uow, terminal.id, day.business_date, request)
+        if repeat is not None:
+            # the last part sent again, its answer lost: the differences of the kept detail
+            differences = _differences(uow, terminal.id, repeat)
+            received = uow.batches.parts_received(repeat.id)
+            uow.commit()
+            return UploadBatchAnswer(
+                batch_no=repeat.batch_no,
+                part=request.part,
+                received=received,
+                complete=True,
+                differences=differences,
+                closed=True,
+            )
         batch = _batch(uow, terminal.id, day.business_date, request.batch_no)
         if not uow.batches.has_part(batch.id, request.part):
             uow.batches.add_part(
@@ -281,6 +295,19 @@ def upload_batch(
         differences=differences,
         closed=complete,
     )
+
+
+def _closed_by_this_upload(
+    uow: SqlUnitOfWork, terminal_id: int, business_date: date, request: UploadBatchRequest
+) -> BatchRecord | None:
+    """The batch, when it is closed and ``request`` is its last part, already received (a resend
+    whose first answer was lost); otherwise None."""
+    batch = uow.batches.by_number(terminal_id, business_date, request.batch_no)
+    if batch is None or batch.is_open or request.part != request.parts:
+        return None
+    if not uow.batches.has_part(batch.id, request.part):
+        return None
+    return batch
 
 
 def _differences(

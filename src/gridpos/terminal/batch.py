@@ -210,8 +210,9 @@ def _send(context: TerminalContext, route: Route[Any, A], request: Any) -> tuple
 
 @dataclass(frozen=True, slots=True)
 class UploadResult:
-    """What the last part of the upload said; ``differences`` is ``None`` when its answer was
-    lost and the server had already closed the batch (they are kept on the server)."""
+    """What the last part of the upload said. A last part sent again after its answer was lost is
+    answered with the differences; ``differences`` is ``None`` only when the server refused it as
+    already closed (they are kept on the server)."""
 
     differences: tuple[Difference, ...] | None
     closed: bool
