@@ -14,6 +14,10 @@ operations             代理商 (agents), POS终端 (terminals),  agents.view, 
                        (payments), 扎帐记录 (batches)         batches.view
 finance                MIS进账 (mis_postings), 统计报表        mis_postings.view, reports.view
                        (reports)
+reconciliation         对账批次 (reconciliation_runs), 差异    reconciliation.view
+                       明细 (reconciliation_differences),
+                       待处理差错 (reconciliation_queue); the
+                       float and 银电联网 file pages join it
 system                 组织机构 (organisations), 操作员与角色  organisations.view,
                        (operators), 参数设置 (parameters),    operators.view, parameters.view,
                        审计日志 (audit)                       audit.view
@@ -38,6 +42,7 @@ class Section(StrEnum):
     MONITORING = "monitoring"
     OPERATIONS = "operations"
     FINANCE = "finance"
+    RECONCILIATION = "reconciliation"
     SYSTEM = "system"
 
 
@@ -45,6 +50,7 @@ SECTION_LABELS: dict[Section, str] = {
     Section.MONITORING: N_("Monitoring"),
     Section.OPERATIONS: N_("Operations"),
     Section.FINANCE: N_("Finance"),
+    Section.RECONCILIATION: N_("Reconciliation"),
     Section.SYSTEM: N_("System"),
 }
 
