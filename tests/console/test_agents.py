@@ -27,6 +27,7 @@ from gridpos.application.console import (
     current_session,
     sign_in,
 )
+from gridpos.application.console.access import ROLE_PERMISSIONS, Permission, Role
 from gridpos.application.console.agents import (
     AgentQuery,
     agent_collections,
@@ -41,6 +42,7 @@ from gridpos.application.console.agents import (
     request_float_topup,
     set_agent_disabled,
 )
+from gridpos.application.floats import CHECKER_ROLES, MAKER_ROLES
 from gridpos.domain.allocation import allocate
 from gridpos.domain.ledger import commission_posting, payment_posting
 
@@ -296,6 +298,17 @@ def test_a_top_up_needs_a_second_person_and_sane_amounts(
     detail = agent_detail(services, finance, agent_id)
     assert [(t.amount, t.state, t.note) for t in detail.topups] == [(123_456, "requested", "现金")]
     assert detail.may_decide_topup
+    # the page offers each what their role may do: a station head asks, finance decides
+    shown = {}
+    for who in ("admin@340828", "finance@340828", "auditor@340828", "head@34082801"):
+        offered = agent_detail(services, signed_in(services, who).actor, agent_id)
+        shown[who] = (offered.may_request_topup, offered.may_decide_topup)
+    assert shown == {
+        "admin@340828": (False, False),
+        "finance@340828": (True, True),
+        "auditor@340828": (False, False),
+        "head@34082801": (True, False),
+    }
 
     # finance asks for another; the same person cannot approve it — next to the decision
     request_float_topup(services, finance, form_token=token(), agent_id=agent_id, amount="500")
@@ -310,8 +323,8 @@ def test_a_top_up_needs_a_second_person_and_sane_amounts(
             business_date=TODAY,
         )
     assert _fields(refused.value) == {"decision": "topup_self_approval"}
-    # a station head may not decide (finance or an admin's role does), nor an auditor
-    for who in ("head@34082801", "auditor@340828", "staff@34082801"):
+    # only finance decides: not a station head, nor the company admin, staff or an auditor
+    for who in ("head@34082801", "admin@340828", "auditor@340828", "staff@34082801"):
         with pytest.raises(AccessDeniedError):
             decide_float_topup(
                 services,
@@ -355,6 +368,15 @@ def test_a_top_up_needs_a_second_person_and_sane_amounts(
             approve=True,
             business_date=TODAY,
         )
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_access_table_and_the_float_use_case_agree_on_who_asks_and_who_decides(
+    role: Role,
+) -> None:
+    permissions = ROLE_PERMISSIONS[role]
+    assert (Permission.TOPUPS_REQUEST in permissions) == (role.value in MAKER_ROLES)
+    assert (Permission.TOPUPS_APPROVE in permissions) == (role.value in CHECKER_ROLES)
 
 
 def _collect(engine: Engine, tree: Tree, *, day: date, cash: int, trace_no: int) -> None:

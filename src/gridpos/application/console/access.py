@@ -18,8 +18,10 @@ class Role(StrEnum):
     """The roles of operators (``operators.role``)."""
 
     ADMIN = "admin"  # 系统管理员: organisations, operators, tariffs, parameters
-    FINANCE = "finance"  # 营销管理员 / 电费账务: top-up approval, MIS posting, reports
-    STATION_HEAD = "station_head"  # 所长: the station's agents, terminals, customers
+    FINANCE = (
+        "finance"  # 营销管理员 / 电费账务: the only role approving top-ups, MIS posting, reports
+    )
+    STATION_HEAD = "station_head"  # 所长: the station's agents, terminals, customers; asks top-ups
     STATION_STAFF = "station_staff"  # 供电所 staff
     AUDITOR = "auditor"  # 稽查: read-only everything in scope, the audit log
     AGENT = "agent"  # 代理商 / 收费员: only their own float, terminals, collections
@@ -81,8 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.OPERATORS_MANAGE,
             _P.AGENTS_VIEW,
             _P.AGENTS_MANAGE,
-            _P.TOPUPS_REQUEST,
-            _P.TOPUPS_APPROVE,
+            _P.TOPUPS_REQUEST,  # for their station's agents; finance approves (maker-checker)
             _P.TERMINALS_VIEW,
             _P.TERMINALS_MANAGE,
             _P.CUSTOMERS_VIEW,

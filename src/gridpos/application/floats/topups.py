@@ -22,8 +22,10 @@ from gridpos.application.floats._access import FloatError, check_amount, operato
 from gridpos.application.ports import Clock
 from gridpos.domain.ledger import topup_posting
 
-MAKER_ROLES: Final = ("admin", "finance", "station_head", "station_staff")
-CHECKER_ROLES: Final = ("admin", "finance")
+# money is finance's: a station (or finance) asks, a second person of finance approves; the
+# company admin runs the system and moves no money
+MAKER_ROLES: Final = ("finance", "station_head", "station_staff")
+CHECKER_ROLES: Final = ("finance",)
 _SELF_APPROVAL_CHECK: Final = "decided_by_not_requester"
 
 

@@ -33,7 +33,6 @@ from gridpos.application.console.errors import (
 )
 from gridpos.application.console.paging import Paged, offset_of
 from gridpos.application.console.submissions import claim_form, settle_form
-from gridpos.application.floats import CHECKER_ROLES, MAKER_ROLES
 from gridpos.domain.money import MoneyError, parse_yuan
 
 AGENT_STATUSES = ("enabled", "disabled")
@@ -163,9 +162,8 @@ def agent_detail(services: ConsoleServices, actor: Actor, agent_id: int) -> Agen
         terminals=terminals,
         topups=topups,
         may_manage=actor.can(Permission.AGENTS_MANAGE),
-        may_request_topup=actor.can(Permission.TOPUPS_REQUEST) and actor.role in MAKER_ROLES,
-        # the float use case's own rule: a second person of finance (or an admin) decides
-        may_decide_topup=actor.can(Permission.TOPUPS_APPROVE) and actor.role in CHECKER_ROLES,
+        may_request_topup=actor.can(Permission.TOPUPS_REQUEST),
+        may_decide_topup=actor.can(Permission.TOPUPS_APPROVE),
     )
 
 

@@ -2,9 +2,11 @@
 :mod:`gridpos.application.floats`), the float statement for a date range, the commission, and
 the collections of their terminals.
 
-A top-up is requested by one operator (``topups.request``) and decided by a *second* one of
-finance or an admin (``topups.approve`` and the float use case's own roles); the database
-refuses a decision by the requester, and that refusal is shown next to the decision's form.
+A top-up is requested by one operator (``topups.request``: finance, or a station head or staff
+for the agents of their station) and decided by a *second* one of finance (``topups.approve``,
+which only finance holds — the float use case's :data:`~gridpos.application.floats.CHECKER_ROLES`
+say the same); the database refuses a decision by the requester, and that refusal is shown next
+to the decision's form.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from gridpos.application.console.errors import (
 )
 from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.floats import (
-    CHECKER_ROLES,
     MAX_AMOUNT_FEN,
     FloatError,
     FloatStatement,
@@ -182,14 +183,12 @@ def decide_float_topup(
     Raises :class:`AccessDeniedError` without ``topups.approve`` or outside the subtree,
     :class:`NotFoundError` for an unknown request, :class:`InvalidFormError` (field
     ``decision``) for a request already decided or one the actor asked for themselves
-    (``topup_self_approval``). A role the float use case does not let decide (a station head)
-    is refused with :class:`AccessDeniedError`.
+    (``topup_self_approval``).
     """
-    require(actor, Permission.TOPUPS_APPROVE)
-    if actor.role not in CHECKER_ROLES:  # the float use case's rule, refused up front
+    if not actor.can(Permission.TOPUPS_APPROVE):
         raise AccessDeniedError(
-            message_zh="充值申请由电费账务（或系统管理员）审批",
-            message_en="top-ups are decided by finance (or a company admin)",
+            message_zh="充值申请由电费账务人员审批",
+            message_en="top-ups are decided by finance",
         )
     now = services.clock.now()
     action = "float_topup.approve" if approve else "float_topup.reject"
