@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from gridpos.domain.payment_state import PaymentState
+from gridpos.protocol.errors import ErrorCode, error_body
 from gridpos.protocol.terminal.routes import PAY, SIGN_OUT
 from gridpos.terminal import NoAnswerError, ServerRefusalError, Terminal, TerminalRefusalError
 from gridpos.terminal.journal import EventKind
 
 from .conftest import TerminalFactory
-from .fakes import ENROLMENT_CODE, TERMINAL_NO, FakeMonotonic, FakeServer
+from .fakes import ENROLMENT_CODE, TERMINAL_NO, FakeMonotonic, FakeServer, _RefusedError
 
 
 def test_enrolment_keeps_the_key_outside_the_journal_rows(
@@ -128,6 +129,49 @@ def test_a_retried_sign_out_after_a_lost_answer_ends_the_session(
     with pytest.raises(TerminalRefusalError) as refused:
         terminal.sign_out()
     assert refused.value.code == "not_signed_in"
+
+
+def test_a_sign_out_whose_answer_was_lost_is_finished_after_a_restart(
+    open_terminal: TerminalFactory, terminal: Terminal, server: FakeServer
+) -> None:
+    view = terminal.query_account("0012345678")
+    server.fail(SIGN_OUT, "lose_answer")  # the server signs out; its answer never arrives
+    with pytest.raises(NoAnswerError):
+        terminal.sign_out()
+    (sent,) = terminal.journal.rows(kind=EventKind.SIGN_OUT_SENT)
+    assert sent.body == {"pend": 0}
+    terminal.close()  # the terminal restarts: only the journal file remembers
+
+    again = open_terminal()
+    assert again.sign_out_unfinished
+    for attempt in (again.ready_to_collect, lambda: again.pay(view, 12587)):
+        with pytest.raises(TerminalRefusalError) as refused:
+            attempt()
+        assert refused.value.code == "sign_out_unfinished"
+    assert server.calls("pay") == 0
+    assert again.sign_out() is None  # answered not_signed_in: the earlier one went through
+    assert again.session is None
+    (row,) = again.journal.rows(kind=EventKind.SIGNED_OUT)
+    assert row.body == {"lost": True, "pend": 0}
+
+
+def test_a_refused_sign_out_takes_the_mark_off(
+    terminal: Terminal, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.fail(SIGN_OUT, "drop")
+    with pytest.raises(NoAnswerError):
+        terminal.sign_out()
+    assert terminal.sign_out_unfinished
+
+    def refuse(_message: object, _body: bytes) -> object:
+        raise _RefusedError(error_body(ErrorCode.BATCH_MISMATCH))
+
+    monkeypatch.setattr(server, "on_sign_out", refuse)
+    with pytest.raises(ServerRefusalError) as refused:
+        terminal.sign_out()
+    assert refused.value.code == "batch_mismatch"
+    assert not terminal.sign_out_unfinished  # the server answered: its day is still open
+    terminal.ready_to_collect()
 
 
 def test_a_first_sign_out_answered_not_signed_in_keeps_the_session(

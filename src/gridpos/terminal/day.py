@@ -10,6 +10,8 @@ heartbeat (and the one inside the sign-in) also carries the damage report (``jd`
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.terminal.enrolment import EnrolRequest
 from gridpos.protocol.terminal.routes import ENROL, HEARTBEAT, SIGN_IN, SIGN_OUT
@@ -172,20 +174,27 @@ def sign_in(
     return session
 
 
-def sign_out(context: TerminalContext, *, retried: bool = False) -> SignOutAnswer | None:
+def sign_out(context: TerminalContext) -> SignOutAnswer | None:
     """签退: leave the business day; the server releases what is left of the hold.
 
-    ``retried`` says an earlier sign-out of this session was sent and its answer lost. The server
-    answering such a retry ``not_signed_in`` means the earlier one went through: the session ends
-    here too (journalled with ``lost``) and ``None`` is returned, what it released being known
-    only to the server.
+    Before the request leaves, a ``sign_out_sent`` row is journalled and the session marked, so a
+    terminal that restarts after a sign-out whose answer was lost still knows to finish it (and
+    takes no payment meanwhile: the server may already have released the offline allowance).
+    The server answering such a retry ``not_signed_in`` means the earlier one went through: the
+    session ends here too (journalled with ``lost``) and ``None`` is returned, what it released
+    being known only to the server. Any other refusal means the day is still open on the server:
+    the mark is taken off again.
 
     Raises:
         TerminalRefusalError: ``not_signed_in``.
+        JournalUnwritableError: the sign-out could not be journalled (nothing sent).
         ServerRefusalError, NoAnswerError: the session stays open; try again.
     """
     session = context.require_session()
+    retried = session.sign_out_sent
     offline_waiting = sum(1 for record in context.journal.waiting() if record.offline)
+    if not retried:
+        _mark_sign_out_sent(context, session, offline_waiting)
     result = context.client.call(
         SIGN_OUT, SignOutRequest(batch_no=session.batch_no, offline_pending=offline_waiting)
     )
@@ -193,6 +202,7 @@ def sign_out(context: TerminalContext, *, retried: bool = False) -> SignOutAnswe
         if retried and result.error.code == ErrorCode.NOT_SIGNED_IN:
             _end_session(context, session, {"lost": True, "pend": offline_waiting})
             return None
+        context.update_session(replace(context.require_session(), sign_out_sent=False))
         raise ServerRefusalError(result.error)
     if not isinstance(result, Answered):
         raise no_answer_error(result)
@@ -208,6 +218,21 @@ def sign_out(context: TerminalContext, *, retried: bool = False) -> SignOutAnswe
         },
     )
     return answer
+
+
+def _mark_sign_out_sent(context: TerminalContext, session: Session, offline_waiting: int) -> None:
+    """Journal that a sign-out is about to leave, and mark the session, in one transaction."""
+    journal = context.journal
+    marked = replace(session, sign_out_sent=True)
+    with journal.transaction():
+        journal.append(
+            EventKind.SIGN_OUT_SENT,
+            {"pend": offline_waiting},
+            business_date=session.business_date,
+            batch_no=session.batch_no,
+        )
+        save_session(journal, marked)
+    context.session = marked
 
 
 def _end_session(context: TerminalContext, session: Session, body: dict[str, object]) -> None:

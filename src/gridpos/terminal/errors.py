@@ -156,3 +156,17 @@ def not_enrolled() -> TerminalRefusalError:
 def not_signed_in() -> TerminalRefusalError:
     """Code ``not_signed_in`` (the server's wording): no open business day on this terminal."""
     return catalogue_refusal(ErrorCode.NOT_SIGNED_IN)
+
+
+def sign_out_unfinished() -> TerminalRefusalError:
+    """Code ``sign_out_unfinished``: a sign-out was sent and not answered; no payment until it is
+    finished (the server may already have ended the day and released the offline allowance)."""
+    return refusal(
+        "sign_out_unfinished",
+        field=None,
+        message_zh="签退已发出但未收到应答，请先完成签退（菜单5），再重新签到收费",
+        message_en=(
+            "a sign-out was sent and not answered; finish the sign-out (menu 5), then sign in"
+            " again to collect"
+        ),
+    )

@@ -31,6 +31,7 @@ class Session:
     float_available: int
     float_held: int
     batch_closed: bool = False
+    sign_out_sent: bool = False  # a sign-out was sent and no answer has ended the day yet
 
     @property
     def business_date(self) -> date:
@@ -67,6 +68,7 @@ def load_session(journal: Journal) -> Session | None:
         float_available=int(data["fa"]),
         float_held=int(data["fh"]),
         batch_closed=bool(data.get("closed", False)),
+        sign_out_sent=bool(data.get("so", False)),
     )
 
 
@@ -79,6 +81,7 @@ def save_session(journal: Journal, session: Session) -> None:
         "fa": session.float_available,
         "fh": session.float_held,
         "closed": session.batch_closed,
+        "so": session.sign_out_sent,
     }
     journal.set_meta(SESSION_META, orjson.dumps(data).decode("utf-8"))
 

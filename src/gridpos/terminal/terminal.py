@@ -42,7 +42,7 @@ from gridpos.terminal.accounts import AccountView, no_answer_error, query_online
 from gridpos.terminal.client import LinkState, NoAnswer, TerminalClient
 from gridpos.terminal.config import Clock, Monotonic, NewUuid, TerminalConfig, system_clock
 from gridpos.terminal.context import TerminalContext
-from gridpos.terminal.errors import NoAnswerError, ServerRefusalError
+from gridpos.terminal.errors import ServerRefusalError, sign_out_unfinished
 from gridpos.terminal.forwarder import ForwardReport, resolve_pending
 from gridpos.terminal.health import JournalHealth, check_journal
 from gridpos.terminal.identity import Identity, ServerClock, load_identity
@@ -114,7 +114,6 @@ class Terminal:
         self._stop = threading.Event()
         self._forwarding: threading.Thread | None = None
         self._damage_told = False  # the server answered a heartbeat carrying the damage report
-        self._sign_out_unanswered = False  # a sign-out was sent and its answer lost
         try:
             self.journal_health: JournalHealth = check_journal(journal)
             self._context.journal_damage = self.journal_health.report
@@ -196,6 +195,12 @@ class Terminal:
             lambda: [outcome_of(record) for record in self._context.journal.waiting()]
         )
 
+    @property
+    def sign_out_unfinished(self) -> bool:
+        """A sign-out was sent and its answer lost: finish it with :meth:`sign_out`."""
+        session = self._context.session
+        return session is not None and session.sign_out_sent
+
     def offline_limits(self) -> offline.OfflineLimits:
         return self._locked(lambda: offline.offline_limits(self._context))
 
@@ -246,18 +251,13 @@ class Terminal:
     def sign_out(self) -> SignOutAnswer | None:
         """签退 (see :func:`gridpos.terminal.day.sign_out`); waiting payments get one forwarder
         pass first, so the server hears of them while the day is still open. ``None`` when an
-        earlier sign-out whose answer was lost had already ended the day on the server."""
+        earlier sign-out whose answer was lost had already ended the day on the server (known
+        across a restart: the sign-out is journalled before it is sent)."""
 
         def act() -> SignOutAnswer | None:
             if self._context.journal.waiting_count():
                 resolve_pending(self._context)
-            try:
-                answer = day.sign_out(self._context, retried=self._sign_out_unanswered)
-            except NoAnswerError:
-                self._sign_out_unanswered = True
-                raise
-            self._sign_out_unanswered = False
-            return answer
+            return day.sign_out(self._context)
 
         return self._locked(act)
 
@@ -311,12 +311,12 @@ class Terminal:
         """Check, before the collector takes cash, that a payment could be journalled now.
 
         Raises:
-            TerminalRefusalError: ``not_signed_in``, ``not_enrolled``.
+            TerminalRefusalError: ``not_signed_in``, ``not_enrolled``, ``sign_out_unfinished``.
             JournalUnwritableError: disk full, read-only, low space.
         """
 
         def act() -> None:
-            self._context.require_session()
+            self._require_collecting()
             self._context.journal.ensure_writable()
 
         self._locked(act)
@@ -333,12 +333,13 @@ class Terminal:
 
         Raises:
             TerminalRefusalError: the terminal's own checks (amount, limits, partial payment,
-                round-up, session) — nothing journalled, nothing sent.
+                round-up, session, ``sign_out_unfinished``) — nothing journalled, nothing sent.
             JournalUnwritableError: the journal cannot be written — no payment started.
         """
 
         def act() -> PaymentOutcome:
             context = self._context
+            self._require_collecting()
             if account.offline:
                 record = offline.collect_offline(context, account, cash=cash, round_up=round_up)
             else:
@@ -352,6 +353,11 @@ class Terminal:
             return outcome_for(self._context, record, printed)
 
         return self._locked(act)
+
+    def _require_collecting(self) -> None:
+        """Raises :class:`TerminalRefusalError` ``not_signed_in`` / ``sign_out_unfinished``."""
+        if self._context.require_session().sign_out_sent:
+            raise sign_out_unfinished()
 
     def cancel_unknown(self, txn_id: str) -> PaymentOutcome:
         """冲正: the collector cancels a payment whose outcome is unknown (cash handed back).

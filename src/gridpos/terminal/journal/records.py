@@ -43,6 +43,7 @@ class EventKind(StrEnum):
     # the terminal and its day
     ENROLLED = "enrolled"
     SIGNED_IN = "signed_in"
+    SIGN_OUT_SENT = "sign_out_sent"  # a sign-out is on its way: finish it before collecting
     SIGNED_OUT = "signed_out"
     ARREARS_DOWNLOADED = "arrears_downloaded"
     BATCH_CLOSED = "batch_closed"

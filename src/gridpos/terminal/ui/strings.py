@@ -90,6 +90,10 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
         "本批已扎帐；继续收费请签退后重新签到",
         "This batch is closed; sign out and in again to collect",
     ),
+    "menu.sign_out_unfinished": (
+        "签退已发出但未收到应答：请按 5 完成签退，收费须重新签到",
+        "The sign-out was sent and not answered: press 5 to finish it; sign in again to collect",
+    ),
     "keys.menu": ("1-6 或 F1-F6 选择    Ctrl+Q 退出", "1-6 or F1-F6 choose    Ctrl+Q quit"),
     # ---- customer number ----
     "customer.title": ("缴费 — 输入户号", "Pay — customer number"),

@@ -64,6 +64,8 @@ class MenuScreen(PosScreen):
         session = self.pos.terminal.session
         if session is not None and session.batch_closed:
             lines.append(self.t("menu.batch_closed"))
+        if session is not None and session.sign_out_sent:
+            lines.append(self.t("menu.sign_out_unfinished"))
         self.query_one("#notices", Plain).update("\n".join(lines))
 
     def action_back(self) -> None:
@@ -71,6 +73,9 @@ class MenuScreen(PosScreen):
 
     def action_pay(self) -> None:
         session = self.pos.terminal.session
+        if session is not None and session.sign_out_sent:
+            self.say(self.t("menu.sign_out_unfinished"), kind="warn")
+            return
         if session is not None and session.batch_closed:
             self.say(self.t("menu.batch_closed"), kind="warn")
             return
