@@ -9,6 +9,7 @@ themselves. Disabling an operator or giving them a new password ends their sessi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from gridpos.adapters.db.console import (
     ConsoleSessionStore,
@@ -16,21 +17,26 @@ from gridpos.adapters.db.console import (
     OperatorFilter,
     OperatorRow,
     OperatorSort,
-    OrganisationAdmin,
 )
+from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.console.access import Actor, Permission, Role, require
+from gridpos.application.console.admin_forms import (
+    Acted,
+    account_taken,
+    act_once,
+    agent_unknown,
+    enabled_node,
+    list_root,
+)
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import (
     AccessDeniedError,
-    ConsoleError,
     Done,
     InvalidFormError,
     NotFoundError,
-    field_error,
 )
 from gridpos.application.console.paging import Paged, offset_of
-from gridpos.application.console.submissions import claim_form, settle_form
 
 ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.ADMIN: ("系统管理员", "company admin"),
@@ -74,13 +80,7 @@ def operator_list(services: ConsoleServices, actor: Actor, query: OperatorQuery)
     per_page = services.policy.page_size
     now = services.clock.now()
     with services.reading() as uow:
-        root_path = actor.org_path
-        code = (query.org_code or "").strip()
-        if code:
-            node = OrganisationAdmin(uow.connection).by_code(code)
-            if node is None or not actor.covers(node.path):
-                raise InvalidFormError([_org_unknown(code)])
-            root_path = node.path
+        root_path = list_root(uow.connection, actor, query.org_code)
         sort = OperatorSort(query.sort) if query.sort in set(OperatorSort) else OperatorSort.ACCOUNT
         rows, total = OperatorAdmin(uow.connection).page(
             OperatorFilter(
@@ -167,46 +167,22 @@ def create_operator(
     password = check.new_password(password)
     check.done()
     password_hash = services.passwords.hash(password)  # slow: before the write lock
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="operator.create", now=now
-        )
-        if earlier is not None:
-            return earlier
+
+    def create(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OperatorAdmin(uow.connection)
         agent_id: int | None = None
         org_id: int | None = None
         if wants_agent:
             agent = admin.agent_by_code(agent_code)
             if agent is None or not actor.covers(agent[2]):
-                check.add(_agent_unknown(agent_code))
+                check.add(agent_unknown(agent_code))
             else:
                 agent_id, org_id, _ = agent
         else:
-            node = OrganisationAdmin(uow.connection).by_code(org_code)
-            if node is None or not actor.covers(node.path):
-                check.add(_org_unknown(org_code))
-            elif node.disabled:
-                check.add(
-                    field_error(
-                        "organisation_disabled",
-                        field="org_code",
-                        message_zh=f"机构 {org_code} 已停用",
-                        message_en=f"the organisation {org_code} is disabled",
-                    )
-                )
-            else:
-                org_id = node.id
+            node = enabled_node(uow.connection, actor, org_code, check)
+            org_id = None if node is None else node.id
         if org_id is not None and admin.account_taken(org_id=org_id, account=account):
-            check.add(
-                field_error(
-                    "operator_account_taken",
-                    field="account",
-                    message_zh=f"该机构已有账号 {account}",
-                    message_en=f"this organisation already has an operator {account}",
-                )
-            )
+            check.add(account_taken(account))
         if org_id is None or check.errors:
             raise InvalidFormError(check.errors)
         operator_id = admin.add(
@@ -217,16 +193,12 @@ def create_operator(
             password_hash=password_hash,
             agent_id=agent_id,
         )
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="operator.create",
-            subject=f"operator:{operator_id}",
-            details={"account": account, "name": name, "role": role, "org_id": org_id},
+        return Acted(
+            f"operator:{operator_id}",
+            {"account": account, "name": name, "role": role, "org_id": org_id},
         )
-        done = settle_form(uow, form_token=form_token, subject=f"operator:{operator_id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="operator.create", act=create)
 
 
 def change_operator_role(
@@ -253,32 +225,23 @@ def change_operator_role(
     if role == Role.AGENT and not agent_code:
         check.required(agent_code, field="agent_code", label_zh="代理商编码", label_en="agent")
     check.done()
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="operator.role", now=now
-        )
-        if earlier is not None:
-            return earlier
+
+    def change(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OperatorAdmin(uow.connection)
         operator = _manageable(admin, actor, operator_id)
         agent_id: int | None = None
         if role == Role.AGENT:
             agent = admin.agent_by_code(agent_code)
             if agent is None or not actor.covers(agent[2]):
-                raise InvalidFormError([_agent_unknown(agent_code)])
+                raise InvalidFormError([agent_unknown(agent_code)])
             agent_id = agent[0]
         admin.set_role(operator.id, role=role, agent_id=agent_id)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="operator.role",
-            subject=f"operator:{operator.id}",
-            details={"account": operator.account, "from": operator.role, "to": role},
+        return Acted(
+            f"operator:{operator.id}",
+            {"account": operator.account, "from": operator.role, "to": role},
         )
-        done = settle_form(uow, form_token=form_token, subject=f"operator:{operator.id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="operator.role", act=change)
 
 
 def set_operator_disabled(
@@ -290,28 +253,20 @@ def set_operator_disabled(
     may not manage (themselves included); :class:`NotFoundError`.
     """
     require(actor, Permission.OPERATORS_MANAGE)
-    now = services.clock.now()
     action = "operator.disable" if disabled else "operator.enable"
-    with services.writing() as uow:
-        earlier = claim_form(uow, form_token=form_token, actor=actor, action=action, now=now)
-        if earlier is not None:
-            return earlier
+
+    def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OperatorAdmin(uow.connection)
         operator = _manageable(admin, actor, operator_id)
         admin.set_disabled(operator.id, disabled=disabled)
         ended = (
             ConsoleSessionStore(uow.connection).revoke_all(operator.id, now=now) if disabled else 0
         )
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action=action,
-            subject=f"operator:{operator.id}",
-            details={"account": operator.account, "sessions_ended": ended},
+        return Acted(
+            f"operator:{operator.id}", {"account": operator.account, "sessions_ended": ended}
         )
-        done = settle_form(uow, form_token=form_token, subject=f"operator:{operator.id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action=action, act=switch)
 
 
 def reset_operator_password(
@@ -327,27 +282,17 @@ def reset_operator_password(
     password = check.new_password(password)
     check.done()
     password_hash = services.passwords.hash(password)
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="operator.password", now=now
-        )
-        if earlier is not None:
-            return earlier
+
+    def reset(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OperatorAdmin(uow.connection)
         operator = _manageable(admin, actor, operator_id)
         admin.set_password(operator.id, password_hash=password_hash)
         ended = ConsoleSessionStore(uow.connection).revoke_all(operator.id, now=now)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="operator.password",
-            subject=f"operator:{operator.id}",
-            details={"account": operator.account, "sessions_ended": ended},
+        return Acted(
+            f"operator:{operator.id}", {"account": operator.account, "sessions_ended": ended}
         )
-        done = settle_form(uow, form_token=form_token, subject=f"operator:{operator.id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="operator.password", act=reset)
 
 
 def _manageable(admin: OperatorAdmin, actor: Actor, operator_id: int) -> OperatorRow:
@@ -365,22 +310,4 @@ def _operator_unknown(operator_id: int) -> NotFoundError:
         field="operator_id",
         message_zh=f"操作员 {operator_id} 不存在",
         message_en=f"there is no operator {operator_id}",
-    )
-
-
-def _org_unknown(code: str) -> ConsoleError:
-    return field_error(
-        "organisation_unknown",
-        field="org_code",
-        message_zh=f"您的管辖范围内没有编码为 {code} 的机构",
-        message_en=f"there is no organisation {code} within your scope",
-    )
-
-
-def _agent_unknown(code: str) -> ConsoleError:
-    return field_error(
-        "agent_unknown",
-        field="agent_code",
-        message_zh=f"您的管辖范围内没有编码为 {code} 的代理商",
-        message_en=f"there is no agent {code} within your scope",
     )

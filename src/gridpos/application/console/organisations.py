@@ -7,11 +7,14 @@ subtree; the actor's own node may be renamed but not moved or disabled (they wou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from gridpos.adapters.db.console import OrganisationAdmin, OrganisationRow
 from gridpos.adapters.db.organisations import OrganisationError
 from gridpos.adapters.db.tables.organisation import ORGANISATION_LEVELS
+from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.console.access import Actor, Permission, require
+from gridpos.application.console.admin_forms import PARENT, Acted, act_once, enabled_node
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import (
@@ -23,7 +26,6 @@ from gridpos.application.console.errors import (
     field_error,
 )
 from gridpos.application.console.paging import Paged, offset_of
-from gridpos.application.console.submissions import claim_form, settle_form
 
 LEVEL_NAMES: dict[str, tuple[str, str]] = {
     "province": ("省公司", "provincial company"),
@@ -120,18 +122,12 @@ def create_organisation(
         level, ORGANISATION_LEVELS, field="level", label_zh="机构层级", label_en="level"
     )
     check.done()
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="organisation.create", now=now
-        )
-        if earlier is not None:
-            return earlier
-        admin = OrganisationAdmin(uow.connection)
-        parent = _parent_in_scope(admin, actor, parent_code, check)
+
+    def create(uow: SqlUnitOfWork, now: datetime) -> Acted:
+        parent = enabled_node(uow.connection, actor, parent_code, check, node_field=PARENT)
         if parent is not None and level not in levels_below(parent.level):
             check.add(_level_not_below(parent))
-        if admin.by_code(code) is not None:
+        if OrganisationAdmin(uow.connection).by_code(code) is not None:
             check.add(_code_taken(code))
         if parent is None or check.errors:
             raise InvalidFormError(check.errors)
@@ -139,16 +135,14 @@ def create_organisation(
             created = uow.organisations.add(code=code, name=name, level=level, parent_id=parent.id)
         except OrganisationError as exc:  # a concurrent form took the code
             raise InvalidFormError([exc]) from exc
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="organisation.create",
-            subject=f"organisation:{created.id}",
-            details={"code": code, "name": name, "level": level, "parent": parent.code},
+        return Acted(
+            f"organisation:{created.id}",
+            {"code": code, "name": name, "level": level, "parent": parent.code},
         )
-        done = settle_form(uow, form_token=form_token, subject=f"organisation:{created.id}")
-        uow.commit()
-    return done
+
+    return act_once(
+        services, actor, form_token=form_token, action="organisation.create", act=create
+    )
 
 
 def rename_organisation(
@@ -163,26 +157,16 @@ def rename_organisation(
     check = FieldChecks()
     name = check.name(name, field="name", label_zh="机构名称", label_en="name")
     check.done()
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="organisation.rename", now=now
-        )
-        if earlier is not None:
-            return earlier
+
+    def rename(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OrganisationAdmin(uow.connection)
         node = _node_in_scope(admin, actor, org_id, own_allowed=True)
         admin.rename(node.id, name=name)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="organisation.rename",
-            subject=f"organisation:{node.id}",
-            details={"code": node.code, "from": node.name, "to": name},
-        )
-        done = settle_form(uow, form_token=form_token, subject=f"organisation:{node.id}")
-        uow.commit()
-    return done
+        return Acted(f"organisation:{node.id}", {"code": node.code, "from": node.name, "to": name})
+
+    return act_once(
+        services, actor, form_token=form_token, action="organisation.rename", act=rename
+    )
 
 
 def move_organisation(
@@ -203,16 +187,11 @@ def move_organisation(
         parent_code, field="parent_code", label_zh="上级机构", label_en="parent"
     )
     check.done()
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="organisation.move", now=now
-        )
-        if earlier is not None:
-            return earlier
+
+    def move(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OrganisationAdmin(uow.connection)
         node = _node_in_scope(admin, actor, org_id, own_allowed=False)
-        parent = _parent_in_scope(admin, actor, parent_code, check)
+        parent = enabled_node(uow.connection, actor, parent_code, check, node_field=PARENT)
         if parent is None:
             raise InvalidFormError(check.errors)
         if parent.path.startswith(node.path):
@@ -247,16 +226,12 @@ def move_organisation(
         moved = admin.move(
             node.id, old_path=node.path, new_parent_id=parent.id, new_parent_path=parent.path
         )
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="organisation.move",
-            subject=f"organisation:{node.id}",
-            details={"code": node.code, "to_parent": parent.code, "nodes_moved": moved},
+        return Acted(
+            f"organisation:{node.id}",
+            {"code": node.code, "to_parent": parent.code, "nodes_moved": moved},
         )
-        done = settle_form(uow, form_token=form_token, subject=f"organisation:{node.id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="organisation.move", act=move)
 
 
 def set_organisation_disabled(
@@ -271,12 +246,9 @@ def set_organisation_disabled(
     a disabled parent (``organisation_parent_disabled``).
     """
     require(actor, Permission.ORGANISATIONS_MANAGE)
-    now = services.clock.now()
     action = "organisation.disable" if disabled else "organisation.enable"
-    with services.writing() as uow:
-        earlier = claim_form(uow, form_token=form_token, actor=actor, action=action, now=now)
-        if earlier is not None:
-            return earlier
+
+    def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OrganisationAdmin(uow.connection)
         node = _node_in_scope(admin, actor, org_id, own_allowed=False)
         check = FieldChecks()
@@ -302,16 +274,9 @@ def set_organisation_disabled(
                 )
         check.done()
         admin.set_disabled(node.id, disabled=disabled)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action=action,
-            subject=f"organisation:{node.id}",
-            details={"code": node.code},
-        )
-        done = settle_form(uow, form_token=form_token, subject=f"organisation:{node.id}")
-        uow.commit()
-    return done
+        return Acted(f"organisation:{node.id}", {"code": node.code})
+
+    return act_once(services, actor, form_token=form_token, action=action, act=switch)
 
 
 def _unknown(org_id: int) -> NotFoundError:
@@ -333,34 +298,6 @@ def _node_in_scope(
     if not allowed:
         raise AccessDeniedError()
     return node
-
-
-def _parent_in_scope(
-    admin: OrganisationAdmin, actor: Actor, parent_code: str, check: FieldChecks
-) -> OrganisationRow | None:
-    parent = admin.by_code(parent_code)
-    if parent is None or not actor.covers(parent.path):
-        # outside the subtree reads like unknown: the form must not reveal what lies outside
-        check.add(
-            field_error(
-                "parent_unknown",
-                field="parent_code",
-                message_zh=f"您的管辖范围内没有编码为 {parent_code} 的机构",
-                message_en=f"there is no organisation {parent_code} within your scope",
-            )
-        )
-        return None
-    if parent.disabled:
-        check.add(
-            field_error(
-                "parent_disabled",
-                field="parent_code",
-                message_zh=f"上级机构 {parent_code} 已停用",
-                message_en=f"the parent {parent_code} is disabled",
-            )
-        )
-        return None
-    return parent
 
 
 def _level_not_below(parent: OrganisationRow) -> ConsoleError:

@@ -26,11 +26,11 @@ from gridpos.adapters.db.console.terminal_admin import (
 )
 from gridpos.adapters.db.tables.terminals import TERMINAL_STATES
 from gridpos.application.console.access import Actor, Permission, Role, require
+from gridpos.application.console.admin_forms import agent_unknown, list_root, org_unknown
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import (
     AccessDeniedError,
-    ConsoleError,
     Done,
     InvalidFormError,
     NotFoundError,
@@ -99,13 +99,7 @@ def terminal_list(
     per_page = services.policy.page_size
     now = services.clock.now()
     with services.reading() as uow:
-        root_path = actor.org_path
-        code = (query.org_code or "").strip()
-        if code:
-            node = OrganisationAdmin(uow.connection).by_code(code)
-            if node is None or not actor.covers(node.path):
-                raise InvalidFormError([_org_unknown(code)])
-            root_path = node.path
+        root_path = list_root(uow.connection, actor, query.org_code)
         sort = TerminalSort(query.sort) if query.sort in set(TerminalSort) else TerminalSort.NUMBER
         rows, total = TerminalAdmin(uow.connection).page(
             TerminalFilter(
@@ -207,7 +201,7 @@ def create_terminal(
             return earlier
         node = OrganisationAdmin(uow.connection).by_code(org_code)
         if node is None or not actor.covers(node.path):
-            check.add(_org_unknown(org_code))
+            check.add(org_unknown(org_code))
         elif node.disabled or node.level not in TERMINAL_LEVELS:
             check.add(
                 field_error(
@@ -221,14 +215,7 @@ def create_terminal(
         if agent_code:
             agent = AgentAdmin(uow.connection).by_code(agent_code)
             if agent is None or not actor.covers(agent.org_path):
-                check.add(
-                    field_error(
-                        "agent_unknown",
-                        field="agent_code",
-                        message_zh=f"您的管辖范围内没有编码为 {agent_code} 的代理商",
-                        message_en=f"there is no agent {agent_code} within your scope",
-                    )
-                )
+                check.add(agent_unknown(agent_code))
             elif agent.disabled:
                 check.add(
                     field_error(
@@ -380,12 +367,3 @@ def set_terminal_disabled(
         done = settle_form(uow, form_token=form_token, subject=f"terminal:{terminal.id}")
         uow.commit()
     return done
-
-
-def _org_unknown(code: str) -> ConsoleError:
-    return field_error(
-        "organisation_unknown",
-        field="org_code",
-        message_zh=f"您的管辖范围内没有编码为 {code} 的机构",
-        message_en=f"there is no organisation {code} within your scope",
-    )

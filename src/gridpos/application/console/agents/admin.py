@@ -9,8 +9,9 @@ supply station or a collection point that is enabled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from gridpos.adapters.db.console import ConsoleSessionStore, OperatorAdmin, OrganisationAdmin
+from gridpos.adapters.db.console import ConsoleSessionStore, OperatorAdmin
 from gridpos.adapters.db.console.agent_admin import (
     AgentAdmin,
     AgentFilter,
@@ -20,19 +21,24 @@ from gridpos.adapters.db.console.agent_admin import (
     AgentTerminalRow,
     TopupRow,
 )
+from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.console.access import Actor, Permission, Role, require
+from gridpos.application.console.admin_forms import (
+    Acted,
+    account_taken,
+    act_once,
+    enabled_node,
+    list_root,
+)
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import (
     AccessDeniedError,
-    ConsoleError,
     Done,
-    InvalidFormError,
     NotFoundError,
     field_error,
 )
 from gridpos.application.console.paging import Paged, offset_of
-from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.domain.money import MoneyError, parse_yuan
 
 AGENT_STATUSES = ("enabled", "disabled")
@@ -89,13 +95,7 @@ def agent_list(services: ConsoleServices, actor: Actor, query: AgentQuery) -> Ag
     require(actor, Permission.AGENTS_VIEW)
     per_page = services.policy.page_size
     with services.reading() as uow:
-        root_path = actor.org_path
-        code = (query.org_code or "").strip()
-        if code:
-            node = OrganisationAdmin(uow.connection).by_code(code)
-            if node is None or not actor.covers(node.path):
-                raise InvalidFormError([org_unknown(code)])
-            root_path = node.path
+        root_path = list_root(uow.connection, actor, query.org_code)
         sort = AgentSort(query.sort) if query.sort in set(AgentSort) else AgentSort.CODE
         admin = AgentAdmin(uow.connection)
         rows, total = admin.page(
@@ -228,26 +228,10 @@ def create_agent(
     password = check.new_password(password)
     check.done()
     password_hash = services.passwords.hash(password)  # slow: before the write lock
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(
-            uow, form_token=form_token, actor=actor, action="agent.create", now=now
-        )
-        if earlier is not None:
-            return earlier
-        node = OrganisationAdmin(uow.connection).by_code(org_code)
-        if node is None or not actor.covers(node.path):
-            check.add(org_unknown(org_code))
-        elif node.disabled:
-            check.add(
-                field_error(
-                    "organisation_disabled",
-                    field="org_code",
-                    message_zh=f"机构 {org_code} 已停用",
-                    message_en=f"the organisation {org_code} is disabled",
-                )
-            )
-        elif node.level not in AGENT_LEVELS:
+
+    def create(uow: SqlUnitOfWork, now: datetime) -> Acted:
+        node = enabled_node(uow.connection, actor, org_code, check)
+        if node is not None and node.level not in AGENT_LEVELS:
             check.add(
                 field_error(
                     "agent_level_invalid",
@@ -268,14 +252,7 @@ def create_agent(
             )
         operators = OperatorAdmin(uow.connection)
         if node is not None and operators.account_taken(org_id=node.id, account=account):
-            check.add(
-                field_error(
-                    "operator_account_taken",
-                    field="account",
-                    message_zh=f"该机构已有账号 {account}",
-                    message_en=f"this organisation already has an operator {account}",
-                )
-            )
+            check.add(account_taken(account))
         check.done()
         assert node is not None  # noqa: S101 - every way to None added a refusal above
         agent_id = admin.add(
@@ -289,16 +266,12 @@ def create_agent(
             password_hash=password_hash,
             agent_id=agent_id,
         )
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="agent.create",
-            subject=f"agent:{agent_id}",
-            details={"code": code, "name": name, "org": org_code, "operator_id": operator_id},
+        return Acted(
+            f"agent:{agent_id}",
+            {"code": code, "name": name, "org": org_code, "operator_id": operator_id},
         )
-        done = settle_form(uow, form_token=form_token, subject=f"agent:{agent_id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="agent.create", act=create)
 
 
 def edit_agent(
@@ -323,24 +296,16 @@ def edit_agent(
     phone_value = _phone(check, phone)
     alert = _alert_level(check, low_float_alert)
     check.done()
-    now = services.clock.now()
-    with services.writing() as uow:
-        earlier = claim_form(uow, form_token=form_token, actor=actor, action="agent.edit", now=now)
-        if earlier is not None:
-            return earlier
+
+    def edit(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = AgentAdmin(uow.connection)
         agent = visible_agent(admin, actor, agent_id)
         admin.edit(agent.id, name=name, phone=phone_value, low_float_alert=alert)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action="agent.edit",
-            subject=f"agent:{agent.id}",
-            details={"name": name, "phone": phone_value, "low_float_alert": alert},
+        return Acted(
+            f"agent:{agent.id}", {"name": name, "phone": phone_value, "low_float_alert": alert}
         )
-        done = settle_form(uow, form_token=form_token, subject=f"agent:{agent.id}")
-        uow.commit()
-    return done
+
+    return act_once(services, actor, form_token=form_token, action="agent.edit", act=edit)
 
 
 def set_agent_disabled(
@@ -354,12 +319,9 @@ def set_agent_disabled(
     :class:`NotFoundError`.
     """
     require(actor, Permission.AGENTS_MANAGE)
-    now = services.clock.now()
     action = "agent.disable" if disabled else "agent.enable"
-    with services.writing() as uow:
-        earlier = claim_form(uow, form_token=form_token, actor=actor, action=action, now=now)
-        if earlier is not None:
-            return earlier
+
+    def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = AgentAdmin(uow.connection)
         agent = visible_agent(admin, actor, agent_id)
         admin.set_disabled(agent.id, disabled=disabled)
@@ -369,16 +331,9 @@ def set_agent_disabled(
             sessions = ConsoleSessionStore(uow.connection)
             for operator_id in ended:
                 sessions.revoke_all(operator_id, now=now)
-        uow.audit.append(
-            occurred_at=now,
-            actor=actor.audit_name,
-            action=action,
-            subject=f"agent:{agent.id}",
-            details={"code": agent.code, "operators_disabled": ended},
-        )
-        done = settle_form(uow, form_token=form_token, subject=f"agent:{agent.id}")
-        uow.commit()
-    return done
+        return Acted(f"agent:{agent.id}", {"code": agent.code, "operators_disabled": ended})
+
+    return act_once(services, actor, form_token=form_token, action=action, act=switch)
 
 
 def agent_not_found(agent_id: int) -> NotFoundError:
@@ -387,13 +342,4 @@ def agent_not_found(agent_id: int) -> NotFoundError:
         field="agent_id",
         message_zh=f"代理商 {agent_id} 不存在",
         message_en=f"there is no agent {agent_id}",
-    )
-
-
-def org_unknown(code: str) -> ConsoleError:
-    return field_error(
-        "organisation_unknown",
-        field="org_code",
-        message_zh=f"您的管辖范围内没有编码为 {code} 的机构",
-        message_en=f"there is no organisation {code} within your scope",
     )
