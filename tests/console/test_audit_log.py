@@ -94,6 +94,11 @@ def test_admins_and_auditors_of_a_county_read_the_log_and_nobody_else(
     with pytest.raises(AccessDeniedError) as refused:
         audit_entries(services, station_auditor, AuditQuery())
     assert "县公司及以上" in refused.value.message_zh
+    # nor by naming a subject of their own station, nor by running the check
+    with pytest.raises(AccessDeniedError):
+        audit_entries(services, station_auditor, AuditQuery(subject="agent:"))
+    with pytest.raises(AccessDeniedError):
+        run_chain_check(services, station_auditor)
 
 
 def test_filters_by_actor_action_family_subject_and_county_day(
