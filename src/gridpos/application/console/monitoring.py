@@ -12,6 +12,8 @@ Definitions the page keeps:
 - *unbalanced batch*: a batch whose differences (found at 扎帐 / 批上送) are not all resolved; the
   *unknown outcomes pending* are its open one-sided differences (单边帐, either side), which the
   company must still settle;
+- *reconciliation differences open*: the differences reconciliation found in the subtree that
+  wait for a person or for a second operator's decision (shown to ``reconciliation.view``);
 - the *MIS backlog*: outbox rows not yet delivered; the MIS is taken as *down* when the oldest of
   them has failed at least once, and the backlog as *old* past :data:`MIS_BACKLOG_OLD`.
 
@@ -41,6 +43,7 @@ from gridpos.adapters.db.console.monitoring_board import (
     UnbalancedBatch,
 )
 from gridpos.adapters.db.console.monitoring_charts import MonitoringCharts, SeriesPoint
+from gridpos.adapters.db.reconciliation.reading import ReconciliationReading
 from gridpos.application.console.access import Actor, Permission, require
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import InvalidFormError, field_error
@@ -133,6 +136,7 @@ class MonitoringAlerts:
     one_sided_open: int
     mis_down: bool
     mis_backlog_old: bool
+    reconciliation_open: int = 0
 
     @property
     def count(self) -> int:
@@ -142,6 +146,7 @@ class MonitoringAlerts:
             + len(self.unbalanced)
             + int(self.mis_down)
             + int(self.mis_backlog_old)
+            + int(self.reconciliation_open > 0)
         )
 
 
@@ -285,6 +290,11 @@ def monitoring_view(
             path=scope, silent_since=now - SILENT_AFTER, limit=ALERTS_SHOWN
         )
         unbalanced, one_sided = board.unbalanced_batches(path=scope, limit=ALERTS_SHOWN)
+        reconciliation_open = (
+            ReconciliationReading(uow.connection).open_count(within=scope)
+            if actor.can(Permission.RECONCILIATION_VIEW)
+            else 0
+        )
     statuses = [
         _point_status(
             point,
@@ -318,13 +328,15 @@ def monitoring_view(
             and backlog.oldest_attempts > 0
             and backlog.oldest_error is not None,
             mis_backlog_old=age is not None and age > MIS_BACKLOG_OLD,
+            reconciliation_open=reconciliation_open,
         ),
     )
 
 
 def change_marks(services: ConsoleServices, actor: Actor) -> tuple[int, ...]:
-    """Figures that move whenever a payment, undo, batch or difference is written (cheap to
-    read every second); the live page redraws when they change.
+    """Figures that move whenever a payment, undo, batch or difference is written, and the
+    count of reconciliation differences waiting for a person (cheap to read every second); the
+    live page redraws when they change.
 
     Raises :class:`~gridpos.application.console.errors.AccessDeniedError` without
     ``monitoring.view``.
@@ -332,7 +344,9 @@ def change_marks(services: ConsoleServices, actor: Actor) -> tuple[int, ...]:
     require(actor, Permission.MONITORING_VIEW)
     today = county_today(services.clock.now())
     with services.reading() as uow:
-        return MonitoringBoard(uow.connection).change_marks(on=today)
+        marks = MonitoringBoard(uow.connection).change_marks(on=today)
+        waiting = ReconciliationReading(uow.connection).open_count(within="/")
+    return (*marks, waiting)
 
 
 def monitoring_chart(services: ConsoleServices, actor: Actor, chart: str) -> ChartSeries:

@@ -33,6 +33,7 @@ from gridpos.interfaces.console.routes import (
     parameters,
     payments,
     receipt_check,
+    reconciliation,
     reports,
     terminals,
 )
@@ -54,6 +55,7 @@ def default_modules() -> list[ConsoleModule]:
         batches.module(),
         mis_postings.module(),
         reports.module(),
+        reconciliation.module(),
         monitoring.module(),
         audit.module(),
         parameters.module(),
