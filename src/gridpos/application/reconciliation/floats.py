@@ -20,6 +20,8 @@ from typing import Final
 
 from gridpos.adapters.db.reconciliation.handovers import HandoverRow, HandoverStore
 from gridpos.application.console.access import Actor, Permission, require, require_scope
+from gridpos.application.console.errors import AccessDeniedError, Done
+from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.floats import FloatStatement, float_statement
 from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import not_found, refusal
@@ -140,18 +142,24 @@ def float_reconciliation(
 ) -> FloatReconciliation:
     """An agent's float statement reconciled for a range, with the T+1 handover of each day.
 
-    Raises :class:`~gridpos.application.console.errors.AccessDeniedError` (no
-    ``reconciliation.view``, or the agent outside the actor's subtree);
-    :class:`ReconciliationError` ``agent_unknown``; :class:`~gridpos.application.floats.
-    FloatError` ``date_range_invalid``.
+    Read with ``reconciliation.view`` for an agent of the actor's subtree; an agent operator
+    reads their own agent's (and no other).
+
+    Raises :class:`~gridpos.application.console.errors.AccessDeniedError` (neither, or the agent
+    outside the actor's subtree); :class:`ReconciliationError` ``agent_unknown``;
+    :class:`~gridpos.application.floats.FloatError` ``date_range_invalid``.
     """
-    require(actor, Permission.RECONCILIATION_VIEW)
+    own = actor.own_agent_id
+    if own is None:
+        require(actor, Permission.RECONCILIATION_VIEW)
     with services.reading() as uow:
         store = HandoverStore(uow.connection)
         agent = store.agent(agent_code)
         if agent is None:
             raise not_found("agent", agent_code, field="agent")
         require_scope(actor, agent.org_path)
+        if own is not None and agent.id != own:
+            raise AccessDeniedError()
     statement = float_statement(
         services.engine, agent_id=agent.id, date_from=date_from, date_to=date_to
     )
@@ -219,6 +227,41 @@ def record_handover(
     :class:`ReconciliationError` ``agent_unknown``, ``amount_invalid`` (field ``amount``),
     ``received_on_invalid`` (before the day it covers, or in the future), ``note_too_long``.
     """
+    done = record_handover_once(
+        services,
+        actor,
+        form_token=None,
+        agent_code=agent_code,
+        covers_date=covers_date,
+        amount=amount,
+        received_on=received_on,
+        note=note,
+    )
+    return handover_of(done)
+
+
+def handover_of(done: Done) -> int:
+    """The id of the handover a :class:`Done` of :func:`record_handover_once` names."""
+    return int(done.subject.rpartition(":")[2])
+
+
+def record_handover_once(
+    services: ReconciliationServices,
+    actor: Actor,
+    *,
+    form_token: str | None,
+    agent_code: str,
+    covers_date: date,
+    amount: int,
+    received_on: date,
+    note: str = "",
+) -> Done:
+    """:func:`record_handover` from a form with its one-time ``form_token`` (None: no form): sent
+    twice, the handover is recorded once and the repeat answers the first (``repeated``).
+
+    Raises what :func:`record_handover` raises, and
+    :class:`~gridpos.application.console.errors.InvalidFormError` ``form_token_missing``.
+    """
     require(actor, Permission.TOPUPS_REQUEST)
     if type(amount) is not int or not 0 < amount <= MAX_HANDOVER_FEN:
         raise refusal(
@@ -241,6 +284,12 @@ def record_handover(
             "note_too_long", field="note", zh=f"说明最多 {NOTE_MAX} 字", en="the note is too long"
         )
     with services.writing() as uow:
+        if form_token is not None:
+            earlier = claim_form(
+                uow, form_token=form_token, actor=actor, action="handover.record", now=now
+            )
+            if earlier is not None:
+                return earlier
         store = HandoverStore(uow.connection)
         agent = store.agent(agent_code)
         if agent is None:
@@ -267,5 +316,11 @@ def record_handover(
                 "handover": handover_id,
             },
         )
+        subject = f"cash_handover:{handover_id}"
+        done = (
+            Done(subject=subject)
+            if form_token is None
+            else settle_form(uow, form_token=form_token, subject=subject)
+        )
         uow.commit()
-    return handover_id
+    return done
