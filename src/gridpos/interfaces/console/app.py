@@ -34,6 +34,8 @@ from gridpos.interfaces.console.routes import (
     payments,
     receipt_check,
     reconciliation,
+    reconciliation_files,
+    reconciliation_floats,
     reports,
     terminals,
 )
@@ -60,6 +62,8 @@ def default_modules() -> list[ConsoleModule]:
         audit.module(),
         parameters.module(),
         receipt_check.module(),
+        reconciliation_floats.module(),
+        reconciliation_files.module(),
     ]
 
 
