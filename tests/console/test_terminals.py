@@ -201,6 +201,7 @@ def test_an_enrolment_code_enrols_the_terminal_and_a_new_one_rotates_its_key(
 ) -> None:
     terminal_id = _add(services, "head@34082801", "34080001", "3408280101", "A0101")
     head = signed_in(services, "head@34082801").actor
+    assert not terminal_detail(services, head, terminal_id).silent  # issued: not expected yet
     form = token()
     first = issue_terminal_code(
         services, head, form_token=form, terminal_id=terminal_id, code="123456789012", hours="2"
@@ -245,6 +246,9 @@ def test_an_enrolment_code_enrols_the_terminal_and_a_new_one_rotates_its_key(
     detail = terminal_detail(services, head, terminal_id)
     assert (detail.terminal.state, detail.terminal.key_version) == ("active", 2)
     assert detail.terminal.program_version == "1.0.1"
+    assert not detail.silent  # heard from just now
+    clock.advance(timedelta(hours=1))
+    assert terminal_detail(services, head, terminal_id).silent  # active, and quiet an hour
 
 
 def test_disable_refuses_the_terminal_and_enable_brings_it_back(

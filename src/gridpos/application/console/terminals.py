@@ -154,7 +154,9 @@ def terminal_detail(services: ConsoleServices, actor: Actor, terminal_id: int) -
     return TerminalDetail(
         terminal=terminal,
         may_manage=actor.can(Permission.TERMINALS_MANAGE),
-        silent=seen is None or seen < now - SILENT_AFTER,
+        # only a terminal in use can fall silent: one issued and not yet enrolled, or
+        # disabled, is not expected to call
+        silent=terminal.state == "active" and (seen is None or seen < now - SILENT_AFTER),
     )
 
 
