@@ -58,6 +58,8 @@ EXPECTED_TABLES = {
     "reconciliation_differences",
     "reconciliation_resolutions",
     "cash_handovers",
+    "journal_requests",
+    "journal_request_parts",
 }
 
 
@@ -99,7 +101,7 @@ def test_upgrade_down_to_base_and_up_again(empty_database_url: str) -> None:
     assert _revision(url) is None
 
     upgrade(url)
-    assert _revision(url) == head_revision() == "0013"
+    assert _revision(url) == head_revision() == "0014"
     assert _tables(url) == EXPECTED_TABLES
 
     downgrade(url, "base")

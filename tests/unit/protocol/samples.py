@@ -21,7 +21,14 @@ from datetime import UTC, date, datetime
 from gridpos.protocol.errors import ErrorCode, error_body
 from gridpos.protocol.fields import WireCategory, WirePaymentState
 from gridpos.protocol.signing import encode_key, receipt_code
-from gridpos.protocol.terminal import accounts, batches, enrolment, payments, session
+from gridpos.protocol.terminal import (
+    accounts,
+    batches,
+    enrolment,
+    journal_upload,
+    payments,
+    session,
+)
 
 KEY = bytes(range(32))
 TERMINAL_NO = "34080017"
@@ -296,6 +303,36 @@ RECONCILE_ANSWER = batches.ReconcileAnswer(
     totals=batches.BatchTotals(count=31, amount=1_045_700, undone_count=1, undone_amount=5000),
 )
 
+JOURNAL_REQUEST = session.JournalRequestNotice(
+    request_id=7, date_from=date(2024, 6, 1), date_to=BUSINESS_DATE
+)
+HEARTBEAT_ANSWER_WITH_REQUEST = session.HeartbeatAnswer(
+    server_time=PAID_AT,
+    signed_in=True,
+    business_date=BUSINESS_DATE,
+    journal_request=JOURNAL_REQUEST,
+)
+JOURNAL_UPLOAD_REQUEST = journal_upload.JournalUploadRequest(
+    request_id=7,
+    part=1,
+    parts=1,
+    items=(
+        journal_upload.JournalItem(
+            txn_id=TXN_ID,
+            trace_no=1042,
+            account_no=ACCOUNT_NO,
+            cash=35300,
+            state=WirePaymentState.CONFIRMED,
+            cash_time=CASH_TIME,
+            business_date=BUSINESS_DATE,
+            batch_no=17,
+        ),
+    ),
+)
+JOURNAL_UPLOAD_ANSWER = journal_upload.JournalUploadAnswer(
+    request_id=7, part=1, received=1, complete=True, rows=1
+)
+
 MIS_NOTICE = error_body(ErrorCode.MIS_UNAVAILABLE)
 
 SAMPLES = (
@@ -327,6 +364,9 @@ SAMPLES = (
     CLOSE_ANSWER,
     UPLOAD_REQUEST,
     UPLOAD_ANSWER,
+    JOURNAL_UPLOAD_REQUEST,
+    JOURNAL_UPLOAD_ANSWER,
+    HEARTBEAT_ANSWER_WITH_REQUEST,
     STATISTICS_QUERY,
     STATISTICS_ANSWER,
     RECONCILE_QUERY,

@@ -102,21 +102,42 @@ class BatchStore:
     def add_part(
         self, batch_id: int, *, part: int, parts: int, items: Sequence[UploadedItem], now: datetime
     ) -> None:
-        """Keep one part and its items (an item already received in another part is kept once)."""
+        """Keep one part and its items (an item already received in another part is kept once;
+        one a journal request (终端流水调阅) brought earlier becomes this upload's)."""
         self._connection.execute(
             insert(batch_upload_parts).values(
                 batch_id=batch_id, part=part, parts=parts, received_at=now
             )
         )
-        known = set(
-            self._connection.execute(
-                select(batch_upload_items.c.txn_id).where(batch_upload_items.c.batch_id == batch_id)
-            ).scalars()
-        )
+        known: dict[str, int | None] = {
+            row.txn_id: row.journal_request_id
+            for row in self._connection.execute(
+                select(batch_upload_items.c.txn_id, batch_upload_items.c.journal_request_id).where(
+                    batch_upload_items.c.batch_id == batch_id
+                )
+            )
+        }
         fresh: dict[str, UploadedItem] = {}
         for item in items:
             if item.txn_id not in known:
                 fresh[item.txn_id] = item
+            elif known[item.txn_id] is not None:
+                known[item.txn_id] = None
+                self._connection.execute(
+                    update(batch_upload_items)
+                    .where(batch_upload_items.c.batch_id == batch_id)
+                    .where(batch_upload_items.c.txn_id == item.txn_id)
+                    .values(
+                        part=part,
+                        trace_no=item.trace_no,
+                        account_no=item.account_no,
+                        cash=item.cash,
+                        state=item.state,
+                        cash_time=item.cash_time,
+                        offline=item.offline,
+                        journal_request_id=None,
+                    )
+                )
         if fresh:
             self._connection.execute(
                 insert(batch_upload_items),

@@ -8,7 +8,8 @@ unless offline payments still wait to be uploaded: the hold stays for them.
 
 A heartbeat (its own request, or inside a sign-in) may report a damaged terminal journal: the
 terminal's row keeps the latest report, and a report other than the one kept is audited as
-``terminal.journal_damaged``.
+``terminal.journal_damaged``. The heartbeat's and the sign-in's answers carry the company's
+pending request for the terminal's journal (:mod:`.journal_upload`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gridpos.application.terminals.authentication import (
     journal_damage_details,
 )
 from gridpos.application.terminals.directory import TerminalIdentity
+from gridpos.application.terminals.journal_upload import pending_notice
 from gridpos.application.terminals.passwords import count_failure, is_locked, password_matches
 from gridpos.domain.ledger import LedgerError, hold_posting, hold_release_posting
 from gridpos.protocol.errors import ErrorCode
@@ -121,6 +123,7 @@ def sign_in(services: Services, signed: SignedRequest, request: SignInRequest) -
             services=services,
         )
         agent = uow.agents.agent_float(agent.agent_id)
+        journal_request = pending_notice(uow, terminal.id)
         uow.audit.append(
             occurred_at=now,
             actor=f"operator:{operator.account}",
@@ -156,6 +159,7 @@ def sign_in(services: Services, signed: SignedRequest, request: SignInRequest) -
         float_available=agent.float_available,
         float_held=agent.float_held,
         offline_allowance=allowance,
+        journal_request=journal_request,
     )
 
 
@@ -289,7 +293,8 @@ def _keep_heartbeat(
 
 def heartbeat(services: Services, signed: SignedRequest, request: Heartbeat) -> HeartbeatAnswer:
     """Keep the terminal's health (and audit a new journal-damage report as
-    ``terminal.journal_damaged``); answer the server's time and whether it is signed in.
+    ``terminal.journal_damaged``); answer the server's time, whether it is signed in and the
+    company's pending request for its journal (终端流水调阅), if any.
 
     Raises the signing refusals of :func:`claim`.
     """
@@ -297,9 +302,11 @@ def heartbeat(services: Services, signed: SignedRequest, request: Heartbeat) -> 
     with services.writing() as uow:
         session = claim(uow, signed, services)
         _keep_heartbeat(uow, signed.terminal, request, now=now)
+        journal_request = pending_notice(uow, signed.terminal.id)
         uow.commit()
     return HeartbeatAnswer(
         server_time=now,
         signed_in=session.business_date is not None,
         business_date=session.business_date,
+        journal_request=journal_request,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from gridpos.application import accounts, batches
 from gridpos.application.payments import collect, offline, status, undo
-from gridpos.application.terminals import session
+from gridpos.application.terminals import journal_upload, session
 from gridpos.protocol.terminal import routes
 
 SignedOperation = Callable[[Any, Any, Any], Any]
@@ -32,6 +32,7 @@ OPERATIONS: Mapping[str, SignedOperation] = {
     routes.UPLOAD_BATCH.name: batches.upload_batch,
     routes.STATISTICS.name: batches.statistics,
     routes.RECONCILE.name: batches.reconcile,
+    routes.JOURNAL_UPLOAD.name: journal_upload.upload_journal,
 }
 
 

@@ -25,6 +25,7 @@ exact path-and-query the terminal signs and sends; the server reads it back with
 | UPLOAD_BATCH     | POST /t/v1/batch/upload        | UploadBatchRequest  | UploadBatchAnswer   |
 | STATISTICS       | GET  /t/v1/stats               | StatisticsQuery     | StatisticsAnswer    |
 | RECONCILE        | GET  /t/v1/reconcile           | ReconcileQuery      | ReconcileAnswer     |
+| JOURNAL_UPLOAD   | POST /t/v1/journal             | JournalUploadRequest| JournalUploadAnswer |
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from gridpos.protocol.messages import WireAnswer, WireParams, WireRequest
-from gridpos.protocol.terminal import accounts, batches, enrolment, payments, session
+from gridpos.protocol.terminal import (
+    accounts,
+    batches,
+    enrolment,
+    journal_upload,
+    payments,
+    session,
+)
 
 API_VERSION = "v1"
 API_PREFIX = f"/t/{API_VERSION}"
@@ -158,6 +166,14 @@ RECONCILE = Route(
     "reconcile", "GET", f"{API_PREFIX}/reconcile", batches.ReconcileQuery, batches.ReconcileAnswer
 )
 
+JOURNAL_UPLOAD = Route(
+    "journal_upload",
+    "POST",
+    f"{API_PREFIX}/journal",
+    journal_upload.JournalUploadRequest,
+    journal_upload.JournalUploadAnswer,
+)
+
 ROUTES: tuple[Route[Any, Any], ...] = (
     ENROL,
     SIGN_IN,
@@ -175,6 +191,7 @@ ROUTES: tuple[Route[Any, Any], ...] = (
     UPLOAD_BATCH,
     STATISTICS,
     RECONCILE,
+    JOURNAL_UPLOAD,
 )
 """Every route, for a server to mount and a test to walk."""
 

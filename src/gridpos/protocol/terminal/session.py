@@ -15,6 +15,10 @@ A terminal whose journal failed its hash-chain check adds a :class:`JournalDamag
 heartbeat *request* (``jd``, about 60 bytes) — never to the header, which stays small and
 unsigned: the report is evidence, so it travels in a signed body. Such a terminal sends a
 heartbeat soon after it starts, and every later heartbeat and sign-in carries the report again.
+
+The heartbeat answer and the sign-in answer carry the company's pending request for the
+terminal's journal, if there is one (``jr``, :class:`JournalRequestNotice`): an older terminal
+ignores the field, a newer one uploads that journal (:mod:`.journal_upload`).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ BatteryPercent = Annotated[int, Field(strict=True, ge=0, le=100)]
 Seconds = Annotated[int, Field(strict=True, ge=1, le=86_400)]
 JournalSeq = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
 """A row of the terminal's journal, by its sequence number (1, 2, 3…)."""
+RequestId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
+MAX_JOURNAL_DAYS = 31
+"""A journal request (终端流水调阅) covers at most this many business dates, both ends included."""
 
 
 class JournalDamageKind(StrEnum):
@@ -101,12 +108,23 @@ class Heartbeat(WireRequest):
     journal_damage: JournalDamage | None = Field(default=None, alias="jd")
 
 
+class JournalRequestNotice(WireAnswer):
+    """终端流水调阅: the company asks for the terminal's journal of these business dates (see
+    :mod:`gridpos.protocol.terminal.journal_upload`)."""
+
+    request_id: RequestId = Field(alias="id")
+    date_from: WireDate = Field(alias="from")
+    date_to: WireDate = Field(alias="to")
+
+
 class HeartbeatAnswer(WireAnswer):
-    """The server's time (to correct the terminal's clock) and whether the terminal is signed in."""
+    """The server's time (to correct the terminal's clock), whether the terminal is signed in,
+    and — when the company asked for the terminal's journal — the pending request (``jr``)."""
 
     server_time: UnixTime = Field(alias="now")
     signed_in: StrictBool = Field(default=False, alias="on")
     business_date: WireDate | None = Field(default=None, alias="bd")
+    journal_request: JournalRequestNotice | None = Field(default=None, alias="jr")
 
 
 def heartbeat_header(heartbeat: Heartbeat) -> str:
@@ -204,6 +222,7 @@ class SignInAnswer(WireAnswer):
     float_held: TotalFen = Field(default=0, alias="fh")
     offline_allowance: TotalFen = Field(default=0, alias="off")
     notices: tuple[ErrorBody, ...] = Field(default=(), alias="note")
+    journal_request: JournalRequestNotice | None = Field(default=None, alias="jr")
 
 
 class SignOutRequest(WireRequest):

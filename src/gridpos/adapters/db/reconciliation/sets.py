@@ -2,7 +2,9 @@
 """The three sets of a reconciliation as SQL, and their match in one pass over the database.
 
 - **journal** (``t``): the rows terminals uploaded (批上送) for batches whose upload is complete
-  (``batches.state = 'unbalanced'``: closed on the named differences), in the range;
+  (``batches.state = 'unbalanced'``: closed on the named differences), and the rows of a journal
+  the company asked for (终端流水调阅, ``journal_request_id`` set) whatever their batch's state, in
+  the range — one row per transaction and batch, whichever upload brought it;
 - **company** (``c``): our payments of the range, with whether each still stood at the end of its
   own business date (``c_stands_day``) and at the moment the MIS is compared at
   (``c_stands_mis``: the range's end for the posting detail, the day's end for a file), and the
@@ -136,6 +138,9 @@ def _company_code(as_of: str) -> str:
     )
 
 
+# an uploaded journal row the sets read: its batch's upload is complete, or a journal request
+# brought it
+_JOURNAL_KEPT: Final = "(b.state = 'unbalanced' OR i.journal_request_id IS NOT NULL)"
 # 1: the journal row stands (confirmed, or offline and still waiting); 2: undone; 3: other
 _JOURNAL_CODE: Final = (
     "CASE WHEN i.state = 'confirmed' OR (i.offline AND i.state IN ('pending', 'unknown'))"
@@ -169,7 +174,7 @@ def journal_set(scope: SetFilter) -> str:
     return (
         f"SELECT i.id AS t_id, i.txn_id AS t_txn, i.cash AS t_cash, {_JOURNAL_CODE} AS t_code"
         " FROM batch_upload_items i JOIN batches b ON b.id = i.batch_id"
-        " WHERE b.state = 'unbalanced' AND b.business_date BETWEEN :date_from AND :date_to"
+        f" WHERE {_JOURNAL_KEPT} AND b.business_date BETWEEN :date_from AND :date_to"
         + _batch_scope(scope, "b")
     )
 
@@ -225,7 +230,7 @@ def _joined_sqlite(scope: SetFilter) -> str:
         " LEFT JOIN batches bc ON bc.terminal_id = p.terminal_id"
         " AND bc.business_date = p.business_date AND bc.batch_no = p.batch_no"
         " LEFT JOIN batch_upload_items i ON i.batch_id = bc.id AND i.txn_id = p.txn_id"
-        " AND bc.state = 'unbalanced'"
+        " AND (bc.state = 'unbalanced' OR i.journal_request_id IS NOT NULL)"
         " LEFT JOIN reconciliation_mis_lines l ON l.load_id = :load_id"
         " AND l.payment_id = p.txn_id AND l.business_date BETWEEN :date_from AND :date_to"
         + _line_scope(scope, "l")
@@ -239,7 +244,7 @@ def _joined_sqlite(scope: SetFilter) -> str:
         " LEFT JOIN reconciliation_mis_lines l ON l.load_id = :load_id"
         " AND l.payment_id = i.txn_id AND l.business_date BETWEEN :date_from AND :date_to"
         + _line_scope(scope, "l")
-        + " WHERE b.state = 'unbalanced' AND b.business_date BETWEEN :date_from AND :date_to"
+        + f" WHERE {_JOURNAL_KEPT} AND b.business_date BETWEEN :date_from AND :date_to"
         + _batch_scope(scope, "b")
         + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.terminal_id = b.terminal_id"
         " AND p.txn_id = i.txn_id AND p.business_date BETWEEN :date_from AND :date_to"
@@ -256,7 +261,7 @@ def _joined_sqlite(scope: SetFilter) -> str:
         + _payment_scope(scope, "p")
         + ") AND NOT EXISTS (SELECT 1 FROM batches b JOIN batch_upload_items i"
         " ON i.batch_id = b.id AND i.txn_id = l.payment_id"
-        " WHERE b.terminal_id = l.terminal_id AND b.state = 'unbalanced'"
+        f" WHERE b.terminal_id = l.terminal_id AND {_JOURNAL_KEPT}"
         " AND b.business_date BETWEEN :date_from AND :date_to" + _batch_scope(scope, "b") + ")"
     )
     return f"{company} UNION ALL {journal_only} UNION ALL {mis_only}"
@@ -436,7 +441,7 @@ def _baseline_sets(scope: SetFilter) -> tuple[str, str, str]:
     journal = (
         "SELECT i.id AS t_id, i.txn_id AS t_txn, i.cash AS t_cash, i.state AS t_state"
         " FROM batch_upload_items i JOIN batches b ON b.id = i.batch_id"
-        " WHERE b.state = 'unbalanced' AND b.business_date BETWEEN :date_from AND :date_to"
+        f" WHERE {_JOURNAL_KEPT} AND b.business_date BETWEEN :date_from AND :date_to"
         + _batch_scope(scope, "b")
     )
     mis = (
@@ -474,7 +479,7 @@ def baseline_sql(connection: Connection, scope: SetFilter, *, keys_only: bool = 
         " LEFT JOIN batches bc ON bc.terminal_id = p.terminal_id"
         " AND bc.business_date = p.business_date AND bc.batch_no = p.batch_no"
         " LEFT JOIN batch_upload_items i ON i.batch_id = bc.id AND i.txn_id = p.txn_id"
-        " AND bc.state = 'unbalanced'"
+        " AND (bc.state = 'unbalanced' OR i.journal_request_id IS NOT NULL)"
         " LEFT JOIN reconciliation_mis_lines l ON l.load_id = :load_id AND l.payment_id = p.txn_id"
         " AND l.business_date BETWEEN :date_from AND :date_to"
         + _line_scope(scope, "l")
@@ -487,7 +492,7 @@ def baseline_sql(connection: Connection, scope: SetFilter, *, keys_only: bool = 
         " LEFT JOIN reconciliation_mis_lines l ON l.load_id = :load_id AND l.payment_id = i.txn_id"
         " AND l.business_date BETWEEN :date_from AND :date_to"
         + _line_scope(scope, "l")
-        + " WHERE b.state = 'unbalanced' AND b.business_date BETWEEN :date_from AND :date_to"
+        + f" WHERE {_JOURNAL_KEPT} AND b.business_date BETWEEN :date_from AND :date_to"
         + _batch_scope(scope, "b")
         + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.terminal_id = b.terminal_id"
         " AND p.txn_id = i.txn_id AND p.business_date BETWEEN :date_from AND :date_to"
@@ -504,7 +509,7 @@ def baseline_sql(connection: Connection, scope: SetFilter, *, keys_only: bool = 
         + _payment_scope(scope, "p")
         + ") AND NOT EXISTS (SELECT 1 FROM batches b JOIN batch_upload_items i"
         " ON i.batch_id = b.id AND i.txn_id = l.payment_id"
-        " WHERE b.terminal_id = l.terminal_id AND b.state = 'unbalanced'"
+        f" WHERE b.terminal_id = l.terminal_id AND {_JOURNAL_KEPT}"
         " AND b.business_date BETWEEN :date_from AND :date_to" + _batch_scope(scope, "b") + ")"
     )
     return f"SELECT {read} FROM ({both} UNION ALL {journal_only} UNION ALL {mis_only}) j"

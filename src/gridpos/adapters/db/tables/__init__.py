@@ -8,6 +8,7 @@ from gridpos.adapters.db.tables.batches import batch_differences, batches
 from gridpos.adapters.db.tables.collection_totals import collection_day_totals
 from gridpos.adapters.db.tables.console import console_form_submissions, console_sessions
 from gridpos.adapters.db.tables.customers import customers, receivables, sync_watermarks
+from gridpos.adapters.db.tables.journal_requests import journal_request_parts, journal_requests
 from gridpos.adapters.db.tables.ledger import ledger_entries, ledger_transactions
 from gridpos.adapters.db.tables.organisation import operators, organisations
 from gridpos.adapters.db.tables.outbox import outbox
@@ -50,6 +51,8 @@ __all__ = [
     "customers",
     "float_topups",
     "holds",
+    "journal_request_parts",
+    "journal_requests",
     "ledger_entries",
     "ledger_transactions",
     "metadata",

@@ -1,7 +1,10 @@
 """批上送: the parts of a batch's detail a terminal has uploaded, kept until the last part arrives.
 
 The differences are named once every part is in; the rows stay as the evidence they were
-named from.
+named from. A journal the company asked for (终端流水调阅) puts its rows here too, under the batch
+each names, marked with the request (``journal_request_id``): reconciliation reads them as the
+terminal's side whatever the batch's state, and a transaction is kept once per batch whichever
+upload brought it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ batch_upload_items = Table(
     Column("state", String(16), nullable=False),
     Column("cash_time", UtcDateTime, nullable=False),
     Column("offline", Boolean, nullable=False, server_default=false()),
+    # the journal request that brought the row; None for the batch's own upload (批上送). No
+    # foreign key: SQLite adds one to an existing table only by copying the table.
+    Column("journal_request_id", Id, nullable=True),
     UniqueConstraint("batch_id", "txn_id"),
     CheckConstraint("cash > 0", name="cash_positive"),
 )
