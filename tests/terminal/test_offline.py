@@ -3,12 +3,23 @@ marked 脱机 with a code the server can check, upload oldest first when the lin
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
+import httpx
 import pytest
 
 from gridpos.domain.payment_state import PaymentState
 from gridpos.protocol.signing import receipt_code_matches
-from gridpos.protocol.terminal.routes import ACCOUNT, OFFLINE_UPLOAD, PAY
-from gridpos.terminal import Terminal, TerminalConfig, TerminalRefusalError, Timeouts
+from gridpos.protocol.terminal.accounts import ArrearsAnswer, ArrearsQuery
+from gridpos.protocol.terminal.routes import ACCOUNT, ARREARS, HEARTBEAT, OFFLINE_UPLOAD, PAY
+from gridpos.terminal import (
+    NoAnswerError,
+    Terminal,
+    TerminalConfig,
+    TerminalRefusalError,
+    Timeouts,
+)
 from gridpos.terminal.journal import EventKind
 
 from .conftest import TerminalFactory
@@ -38,7 +49,14 @@ def test_sign_in_with_an_allowance_downloads_the_area(
     terminal = _offline_terminal(open_terminal)
     assert server.calls("arrears") == 1
     (row,) = terminal.journal.rows(kind=EventKind.ARREARS_DOWNLOADED)
-    assert row.body == {"area": "tiantang", "accounts": 3, "dropped": 0}
+    assert row.body == {
+        "area": "tiantang",
+        "accounts": 3,
+        "dropped": 0,
+        "as_of": "2024-06-15",
+        "pages": 1,
+        "tries": 1,
+    }
 
 
 def test_the_download_goes_page_by_page(open_terminal: TerminalFactory, server: FakeServer) -> None:
@@ -57,6 +75,89 @@ def test_the_download_goes_page_by_page(open_terminal: TerminalFactory, server: 
     with pytest.raises(TerminalRefusalError) as refused:
         terminal.query_account(LI, mode="offline")
     assert refused.value.code == "account_unknown"
+
+
+def _paged_terminal(open_terminal: TerminalFactory) -> Terminal:
+    terminal = open_terminal(
+        config=TerminalConfig(
+            timeouts=Timeouts(1, 1, 1, 1), disk_reserve_bytes=0, arrears_page_size=1
+        )
+    )
+    if terminal.identity is None:
+        terminal.enrol(ENROLMENT_CODE)
+        terminal.sign_in(
+            agent_account="a01",
+            password="secret",
+            organisation_code="340828",
+            offline_allowance=1,
+            download_arrears=False,
+        )
+    return terminal
+
+
+def _pages_asked(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    asked: list[str | None] = []
+    answer = server.on_arrears
+
+    def on_arrears(message: ArrearsQuery, body: bytes) -> ArrearsAnswer:
+        asked.append(message.after)
+        return answer(message, body)
+
+    monkeypatch.setattr(server, "on_arrears", on_arrears)
+    return asked
+
+
+def test_a_cut_download_resumes_after_a_restart_from_the_page_it_reached(
+    open_terminal: TerminalFactory, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = _pages_asked(server, monkeypatch)
+    terminal = _paged_terminal(open_terminal)
+    server.fail(ARREARS, "none")
+    server.fail(ARREARS, "lose_answer")  # the second page's answer never arrives
+    with pytest.raises(NoAnswerError):
+        terminal.download_arrears()
+    assert asked == [None, ZHANG]
+    assert terminal.query_account(ZHANG, mode="offline").offline  # the first page is kept
+    terminal.close()
+
+    again = _paged_terminal(open_terminal)  # restarted: the journal file knows where it was
+    assert again.download_arrears() == 3
+    assert asked == [None, ZHANG, ZHANG, LI]  # resumed after the page stored, not from page 1
+    (row,) = again.journal.rows(kind=EventKind.ARREARS_DOWNLOADED)
+    assert row.body == {
+        "area": "tiantang",
+        "accounts": 3,
+        "dropped": 0,
+        "as_of": "2024-06-15",
+        "pages": 3,
+        "tries": 2,
+    }
+    assert again.download_arrears() == 3  # a complete download is not resumed: it starts afresh
+    assert asked[4:] == [None, ZHANG, LI]
+
+
+def test_a_download_whose_business_day_changes_part_way_starts_again(
+    open_terminal: TerminalFactory, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = _pages_asked(server, monkeypatch)
+    terminal = _paged_terminal(open_terminal)
+    server.fail(ARREARS, "none")
+    server.fail(ARREARS, "lose_answer")
+    with pytest.raises(NoAnswerError):
+        terminal.download_arrears()
+    server.business_date += timedelta(days=1)  # the server moved on to the next business day
+    assert terminal.download_arrears() == 3
+    # page 2 came priced on the new day: the copy is made again from page 1, all on that day
+    assert asked == [None, ZHANG, ZHANG, None, ZHANG, LI]
+    dates = {
+        row[0]
+        for row in terminal.journal.connection.execute(
+            "SELECT DISTINCT business_date FROM offline_accounts"
+        )
+    }
+    assert dates == {"2024-06-16"}
+    (row,) = terminal.journal.rows(kind=EventKind.ARREARS_DOWNLOADED)
+    assert (row.body["as_of"], row.body["pages"]) == ("2024-06-16", 3)
 
 
 def test_penalties_are_recomputed_to_the_cash_date(
@@ -210,6 +311,54 @@ def test_with_no_link_the_query_falls_back_to_the_download(
     view = terminal.query_account(ZHANG)
     assert view.offline
     assert view.total_due == 12613
+
+
+def test_with_the_link_known_down_the_query_answers_offline_without_asking(
+    open_terminal: TerminalFactory, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _offline_terminal(open_terminal)
+    timeouts: list[object] = []
+    handle = server.handle_request
+
+    def spy(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions.get("timeout"))
+        return handle(request)
+
+    monkeypatch.setattr(server, "handle_request", spy)
+    server.fail(ACCOUNT, "lose_answer")
+    assert terminal.query_account(ZHANG).offline
+    # the query waits the query timeout in every phase, not the client's (1 s here, 35 s default)
+    assert timeouts == [{"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}]
+    assert server.calls("account") == 1
+    assert terminal.query_account(LI).offline  # known down: the server is not asked
+    assert server.calls("account") == 1
+    assert terminal.link_probe_running()
+    server.fail(ACCOUNT, "drop")
+    with pytest.raises(NoAnswerError):  # not in the download: only the server can answer
+        terminal.query_account("0099999999")
+    assert server.calls("account") == 2
+    started = time.monotonic()
+    terminal.close()
+    assert time.monotonic() - started < 2
+    assert not terminal.link_probe_running()
+
+
+def test_the_probe_finds_the_link_back(open_terminal: TerminalFactory, server: FakeServer) -> None:
+    config = TerminalConfig(timeouts=Timeouts(1, 1, 1, 1), disk_reserve_bytes=0, probe_every_s=0.01)
+    terminal = open_terminal(config=config)
+    terminal.enrol(ENROLMENT_CODE)
+    terminal.sign_in(
+        agent_account="a01", password="secret", organisation_code="340828", offline_allowance=1
+    )
+    server.fail(ACCOUNT, "drop")
+    server.fail(HEARTBEAT, "drop")  # the probe's first heartbeat finds the link still down
+    assert terminal.query_account(ZHANG).offline
+    deadline = time.monotonic() + 5
+    while terminal.link_probe_running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.calls("heartbeat") == 2
+    assert not terminal.client.link_known_down()
+    assert not terminal.query_account(ZHANG).offline
 
 
 def test_an_online_and_an_offline_payment_wait_in_journal_order(

@@ -130,7 +130,8 @@ def view_of_answer(answer: AccountAnswer) -> AccountView:
 
 
 def query_online(context: TerminalContext, account_no: str) -> AccountView | NoAnswer:
-    """Ask the server; a :class:`NoAnswer` when the link failed (the caller may go offline).
+    """Ask the server, waiting at most the query timeout; a :class:`NoAnswer` when the link
+    failed (the caller may go offline).
 
     Raises:
         TerminalRefusalError: ``account_no_invalid``, ``not_signed_in``, ``not_enrolled``.
@@ -138,7 +139,9 @@ def query_online(context: TerminalContext, account_no: str) -> AccountView | NoA
     """
     number = check_account_no(account_no)
     context.require_session()
-    result = context.client.call(ACCOUNT, AccountQuery(account_no=number))
+    result = context.client.call(
+        ACCOUNT, AccountQuery(account_no=number), timeout_s=context.config.query_timeout_s
+    )
     if isinstance(result, Answered):
         return view_of_answer(result.answer)
     if isinstance(result, Refused):

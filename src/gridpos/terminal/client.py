@@ -186,8 +186,17 @@ class TerminalClient:
 
     # ---- calling ------------------------------------------------------------------------------
 
-    def call(self, route: Route[Any, A], message: Any) -> Exchange[A]:
+    def link_known_down(self) -> bool:
+        """The last exchange brought no answer at all (nothing has answered since)."""
+        return self._link.status is LinkStatus.OFFLINE and self._link.failures_in_row > 0
+
+    def call(
+        self, route: Route[Any, A], message: Any, *, timeout_s: float | None = None
+    ) -> Exchange[A]:
         """Send ``message`` by ``route`` and say what came back (see the module's docstring).
+
+        ``timeout_s`` bounds every phase of this exchange (connect, write, read) instead of the
+        client's timeouts: a read the collector waits for gives up sooner than a payment.
 
         Raises:
             ValueError: a signed route with no signer (the terminal is not enrolled).
@@ -199,9 +208,10 @@ class TerminalClient:
             target, body = route.target(), encode(message)
         if route.signed and self.signer is None:
             raise ValueError(f"{route.name} must be signed and the terminal has no key")
-        result: Exchange[A] = self._once(route, target, body)
+        timeout = httpx.Timeout(timeout_s) if timeout_s is not None else None
+        result: Exchange[A] = self._once(route, target, body, timeout)
         if isinstance(result, Refused) and route.signed and self._fixed_signing(result.error):
-            result = self._once(route, target, body)
+            result = self._once(route, target, body, timeout)
         return result
 
     def _fixed_signing(self, error: ErrorBody) -> bool:
@@ -218,7 +228,9 @@ class TerminalClient:
             return True
         return False
 
-    def _once(self, route: Route[Any, A], target: str, body: bytes) -> Exchange[A]:
+    def _once(
+        self, route: Route[Any, A], target: str, body: bytes, timeout: httpx.Timeout | None
+    ) -> Exchange[A]:
         headers: dict[str, str] = {}
         if body:
             headers["Content-Type"] = JSON_CONTENT_TYPE
@@ -236,7 +248,11 @@ class TerminalClient:
                 )
             )
         request = self._http.build_request(
-            route.method, target, content=body or None, headers=headers
+            route.method,
+            target,
+            content=body or None,
+            headers=headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
         for name in ("accept", "connection"):
             if name in request.headers:

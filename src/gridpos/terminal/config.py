@@ -57,7 +57,12 @@ class TerminalConfig:
     - ``disk_reserve_bytes``: free space below this refuses to start a payment;
     - ``resolve_budget``: most requests one pass of the forwarder may send;
     - ``penalty_rules``: the rules offline penalties are computed with (the server recomputes);
-    - ``follow_server_timeout``: take the read timeout from the sign-in parameters.
+    - ``follow_server_timeout``: take the read timeout from the sign-in parameters;
+    - ``query_timeout_s``: how long an account query and a heartbeat wait, every phase — the
+      collector waits for them, and the downloaded arrears can answer instead; writes (payments,
+      reversals, uploads) keep the longer timeouts;
+    - ``probe_every_s``, ``probe_attempts``: while the link is known down, a heartbeat is tried in
+      the background this often, at most this many times in a row, until one is answered.
     """
 
     device_serial: str = "GP-DEVICE-0001"
@@ -70,3 +75,6 @@ class TerminalConfig:
     arrears_page_size: int = 100
     max_arrears_pages: int = 5000
     penalty_rules: PenaltyRules = field(default_factory=default_penalty_rules)
+    query_timeout_s: float = 5.0
+    probe_every_s: float = 5.0
+    probe_attempts: int = 24

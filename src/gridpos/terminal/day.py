@@ -251,13 +251,15 @@ def _end_session(context: TerminalContext, session: Session, body: dict[str, obj
 
 def heartbeat(context: TerminalContext) -> HeartbeatAnswer:
     """Send the heartbeat (journal queue depth, version, any journal-damage report) and learn the
-    server's time.
+    server's time; it waits at most the query timeout (it also probes the link).
 
     Raises:
         ServerRefusalError, NoAnswerError.
     """
     context.require_identity()
-    result = context.client.call(HEARTBEAT, heartbeat_of(context))
+    result = context.client.call(
+        HEARTBEAT, heartbeat_of(context), timeout_s=context.config.query_timeout_s
+    )
     if isinstance(result, Refused):
         raise ServerRefusalError(result.error)
     if not isinstance(result, Answered):

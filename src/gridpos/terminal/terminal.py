@@ -113,6 +113,8 @@ class Terminal:
         self._monotonic = monotonic
         self._stop = threading.Event()
         self._forwarding: threading.Thread | None = None
+        self._probing: threading.Thread | None = None
+        self._closing = threading.Event()
         self._damage_told = False  # the server answered a heartbeat carrying the damage report
         try:
             self.journal_health: JournalHealth = check_journal(journal)
@@ -131,8 +133,12 @@ class Terminal:
     # ---- lifetime -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop background forwarding, close the connection and the journal."""
+        """Stop background forwarding and probing, close the connection and the journal."""
+        self._closing.set()
         self.stop_forwarding()
+        probe = self._probing
+        if probe is not None:
+            probe.join(timeout=self.config.query_timeout_s * 3)
         with self._lock:
             self._context.client.close()
             self._context.journal.close()
@@ -287,6 +293,11 @@ class Terminal:
     def query_account(self, account_no: str, *, mode: AccountMode = "auto") -> AccountView:
         """欠费查询. ``auto``: the server, or the downloaded arrears when it does not answer.
 
+        The server gets at most the query timeout (``query_timeout_s``). In ``auto`` mode, when
+        the link is known down (the last exchange brought no answer) and the customer is in the
+        download, the offline view comes at once without asking; either way a background probe
+        then watches for the link to return (:meth:`link_probe_running`).
+
         Raises:
             TerminalRefusalError: ``account_no_invalid`` (nothing sent), ``not_signed_in``,
                 ``account_unknown`` (offline: not in the download).
@@ -296,16 +307,54 @@ class Terminal:
         """
 
         def act() -> AccountView:
+            context = self._context
             if mode == "offline":
-                return offline.offline_view(self._context, account_no)
-            result = query_online(self._context, account_no)
+                return offline.offline_view(context, account_no)
+            downloaded = mode == "auto" and self._downloaded(account_no)
+            if downloaded and context.client.link_known_down():
+                self._probe_link()
+                return offline.offline_view(context, account_no)
+            result = query_online(context, account_no)
             if not isinstance(result, NoAnswer):
                 return result
-            if mode == "auto" and offline.OfflineStore(self._context).get(account_no.strip()):
-                return offline.offline_view(self._context, account_no)
+            if downloaded:
+                self._probe_link()
+                return offline.offline_view(context, account_no)
             raise no_answer_error(result)
 
         return self._locked(act)
+
+    def _downloaded(self, account_no: str) -> bool:
+        number = account_no.strip() if isinstance(account_no, str) else ""
+        return bool(number) and offline.OfflineStore(self._context).get(number) is not None
+
+    def link_probe_running(self) -> bool:
+        """Whether the background probe is watching for the link to return."""
+        probe = self._probing
+        return probe is not None and probe.is_alive()
+
+    def _probe_link(self) -> None:
+        """Start the background probe unless it runs: a heartbeat every ``probe_every_s`` while
+        the link is known down, at most ``probe_attempts`` of them, until one is answered."""
+        if self.link_probe_running() or self._closing.is_set():
+            return
+        config = self.config
+
+        def run() -> None:
+            for _attempt in range(max(config.probe_attempts, 0)):
+                if self._closing.wait(config.probe_every_s):
+                    return
+                with self._lock:
+                    if self._closing.is_set() or not self._context.client.link_known_down():
+                        return
+                    try:
+                        day.heartbeat(self._context)
+                    except DomainError:
+                        continue
+                    return
+
+        self._probing = threading.Thread(target=run, name="gridpos-link-probe", daemon=True)
+        self._probing.start()
 
     def ready_to_collect(self) -> None:
         """Check, before the collector takes cash, that a payment could be journalled now.
@@ -431,9 +480,11 @@ class Terminal:
         return self._locked(act)
 
     def start_forwarding(self, *, interval_s: float = 30.0) -> None:
-        """In a background thread, every ``interval_s`` seconds: resolve waiting payments, and
-        send the heartbeat when the day's ``hb_s`` has passed since the last one. A damaged
-        journal is reported at once, and on every pass until the server has answered."""
+        """In a background thread, every ``interval_s`` seconds: resolve waiting payments (when
+        the link is known down, only after a heartbeat is answered, so a dead link holds the
+        terminal no longer than the query timeout), and send the heartbeat when the day's
+        ``hb_s`` has passed since the last one. A damaged journal is reported at once, and on
+        every pass until the server has answered."""
         if self._forwarding is not None:
             return
         self._stop.clear()
@@ -446,7 +497,7 @@ class Terminal:
             while not self._stop.wait(interval_s):
                 self._tell_damage()
                 try:
-                    if self.waiting_count():
+                    if self.waiting_count() and self._link_answers():
                         self.resolve_pending()
                     session = self._context.session
                     if session is not None and (
@@ -459,6 +510,17 @@ class Terminal:
 
         self._forwarding = threading.Thread(target=run, name="gridpos-forwarder", daemon=True)
         self._forwarding.start()
+
+    def _link_answers(self) -> bool:
+        """Whether to send writes now: the link is not known down, or a heartbeat (which waits
+        only the query timeout, holding the terminal that long at most) was answered."""
+        if not self._context.client.link_known_down():
+            return True
+        try:
+            self.heartbeat()
+        except DomainError:
+            return False
+        return True
 
     def stop_forwarding(self) -> None:
         thread = self._forwarding

@@ -103,9 +103,14 @@ class ServedCounty:
         return [item.describe() for item in report.breaks]
 
     def open_terminal(self, data_dir: Path, **options: Any) -> Terminal:
-        config = TerminalConfig(
-            timeouts=QUICK, follow_server_timeout=False, disk_reserve_bytes=0, **options
-        )
+        settings: dict[str, Any] = {
+            "timeouts": QUICK,
+            "follow_server_timeout": False,
+            "disk_reserve_bytes": 0,
+            "query_timeout_s": QUICK.read_s,
+            **options,
+        }
+        config = TerminalConfig(**settings)
         return Terminal(data_dir, self.link_url, config=config)
 
 
