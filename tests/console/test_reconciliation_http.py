@@ -143,6 +143,18 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     listed = client.get("/console/reconciliation/runs?state=open")
     assert f'data-run="{run_id}"' in listed.text
     assert f'data-run="{run_id}"' not in client.get("/console/reconciliation/runs?state=clean").text
+    station = world.actor(Role.STATION_HEAD).org_code
+    narrowed = client.get(f"/console/reconciliation/runs?org={station}")
+    assert f'data-run="{run_id}"' not in narrowed.text  # the county's run covers more
+    unknown = client.get("/console/reconciliation/runs?org=NOSUCH&state=odd")
+    assert unknown.status_code == 422
+    assert "NOSUCH" in _field_message(unknown.text, "org")
+    assert _field_message(unknown.text, "state")
+    client.cookies.set("gp_lang", "en")
+    english = client.get(run_path).text
+    assert "Repaired automatically" in english
+    assert "Queued for a person" in english
+    client.cookies.set("gp_lang", "zh_CN")
 
     # the report: a PDF with the Chinese font embedded, a workbook of three sheets
     pdf = client.get(f"{run_path}/report.pdf")
@@ -194,6 +206,15 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     own = client.post(decision_path, data={"csrf_token": csrf, "approve": "1"})
     assert own.status_code == 422
     assert "另一人审批" in own.text
+
+    # the auditor sees the run but may neither run one nor resolve
+    csrf = _sign_in(client, world, Role.AUDITOR)
+    assert client.get(run_path).status_code == 200
+    assert 'id="request-form"' not in client.get(item_path).text
+    assert client.get("/console/reconciliation/runs/new").status_code == 403
+    audit_run = {"csrf_token": csrf, "date_from": day, "date_to": day, "source": "none"}
+    assert client.post("/console/reconciliation/runs/new", data=audit_run).status_code == 403
+    assert _runs(world) == 1
 
     # the other station's head gets nothing of it, even by editing the URL or the form
     csrf = _sign_in(client, world, Role.STATION_HEAD, index=1)
