@@ -24,6 +24,7 @@ from gridpos.application.console.audit_log import (
     run_chain_check,
 )
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
+from gridpos.interfaces.console.routes.audit import CHECK_LABELS
 
 from .helpers import signed_in
 from .seed import FAST_HASHER, PASSWORD, Tree
@@ -204,6 +205,8 @@ def test_the_chain_check_finds_an_altered_entry_and_missing_triggers(
     clean = run_chain_check(services, actor)
     assert clean.ok
     assert {check.name for check in clean.checks} >= {"audit_chain", "audit_append_only"}
+    # the page has a translated label for every check it may show
+    assert {check.name for check in clean.checks} <= set(CHECK_LABELS)
     assert clean.head_id == 121  # the 120 entries and the auditor's sign-in
     with engine.begin() as conn:
         for statement in drop_append_only_ddl(conn.dialect.name):
@@ -282,6 +285,9 @@ def test_the_page_lists_filters_and_checks_the_chain(client: TestClient) -> None
     assert checked.status_code == 200
     assert 'id="chain-result" data-ok="yes"' in checked.text
     assert "校验通过" in checked.text
+    # every check is named in the page's language, none in the checker's English
+    assert "每笔账务交易的分录合计为零" in checked.text
+    assert "every ledger transaction" not in checked.text
     assert client.post("/console/audit/chain-check", data={}).status_code == 403
 
 

@@ -47,6 +47,19 @@ ACTION_SUGGESTIONS = (
     "parameter.set",
 )
 CHECK_LABELS = {
+    "transaction_balanced": N_("Every ledger transaction has entries that sum to zero"),
+    "kept_balance": N_("Every kept balance equals the sum of its account's entries"),
+    "receivable_allocations": N_(
+        "Receivables' paid amounts equal the allocations of confirmed payments"
+    ),
+    "payment_totals": N_("Each payment's totals equal the sum of its allocations"),
+    "payment_float": N_("Each confirmed payment debits the agent's float by its cash"),
+    "terminal_day_totals": N_(
+        "Each terminal's kept day total equals its confirmed payments of that day"
+    ),
+    "collection_day_totals": N_(
+        "Each kept collection total equals the sums of its payments of that day"
+    ),
     "audit_chain": N_("The audit log is an unbroken hash chain"),
     "audit_append_only": N_("The triggers refusing changes to the audit log are on"),
 }
