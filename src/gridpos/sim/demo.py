@@ -236,6 +236,10 @@ def _fleet_args(plan: DemoPlan, *, server_url: str, refmis_url: str) -> list[str
     )  # fmt: skip
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(plan: DemoPlan) -> int:
     """Prepare, start every part, print where to find them, and wait until interrupted."""
     refmis_url = f"http://{plan.host}:{plan.refmis_port}"
@@ -250,6 +254,7 @@ def run(plan: DemoPlan) -> int:
     env["GRIDPOS_MIS_API_KEY"] = plan.refmis_api_key
     prepare(plan, env)
     children = _Children()
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl-C: every part with it
     try:
         children.start(
             "refmis",
