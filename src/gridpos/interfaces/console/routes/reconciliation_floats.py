@@ -30,7 +30,7 @@ from gridpos.interfaces.console.web import Visit, console_page, new_token
 
 PATH = "/reconciliation/floats"
 STATUS_LABELS = {
-    "ok": N_("Handed over"),
+    "ok": N_("Handed over in full"),
     "late": N_("Handed over late"),
     "short": N_("Short"),
     "over": N_("Over"),
