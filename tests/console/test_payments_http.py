@@ -11,11 +11,11 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from gridpos.adapters.db.tables import payment_undos, payments
+from gridpos.adapters.db.tables import outbox, payment_undos, payments
 from gridpos.adapters.db.tables.undo_requests import payment_undo_requests
 from gridpos.application.console import ConsoleServices
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
@@ -334,3 +334,23 @@ def test_the_list_pages_with_its_keys(
     second = client.get("/console/payments?" + found.group(1).replace("&amp;", "&")).text
     assert re.findall(r'data-payment="(\d+)"', second) == [str(world.ids["p1"])]
     assert 'rel="prev"' in second
+
+
+def test_the_mis_delivery_of_a_payment_shows_its_state_and_time_apart(
+    client: TestClient, world: World, engine: Engine, clock: SettableClock
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(outbox).values(state="sent", sent_at=clock.now()))
+    for lang, state, column in (
+        ("zh_CN", "已送达", "送达时间"),
+        ("en", "Delivered", "Delivered at"),
+    ):
+        _sign_in(client, "finance@340828", lang)
+        page = client.get(f"/console/payments/{world.ids['p1']}").text
+        table = page[page.index('<table id="mis-outbox">') :]
+        table = table[: table.index("</table>")]
+        headers = re.findall(r"<th[^>]*>([^<]+)</th>", table)
+        assert headers[4] == column, lang
+        sent = re.search(r'data-state="sent"><td>[^<]*</td><td>([^<]+)</td>', table)
+        assert sent is not None, lang
+        assert sent.group(1) == state
