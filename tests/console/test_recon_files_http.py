@@ -202,6 +202,9 @@ def test_a_good_file_is_kept_and_its_date_reconciled_against_it(
     assert 'data-field="company">3 · 200.00<' in page.text
     assert 'data-kind="mis_missing"' in page.text  # the payment the file lacks
     assert "已据此对营业日 2024-05-01 进行对账" in page.text
+    run_page = client.get(f"/console/reconciliation/runs/{run_id}")  # the link leads to the run
+    assert run_page.status_code == 200
+    assert seen.world.p2.txn_id in run_page.text
 
     _sign_in(client, "head2@34082802")  # the county's run, by editing the URL
     assert client.get(f"{PAGE}?run={run_id}").status_code == 403
