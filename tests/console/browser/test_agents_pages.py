@@ -81,6 +81,12 @@ def test_an_agent_sees_only_their_own_agent(page: Page, served: Served) -> None:
     page.goto(served.url("/agents"))
     expect(page).to_have_url(re.compile(rf"/agents/{served.tree.agent['A0101']}$"))
     expect(page.locator("#topup-form")).to_have_count(0)
+    # a heading after a table stands apart from it
+    gap = page.evaluate(
+        "() => parseFloat(getComputedStyle("
+        "document.querySelector('#agent-terminals').previousElementSibling).marginTop)"
+    )
+    assert gap >= 16
     answer = page.goto(served.url(f"/agents/{served.tree.agent['A0201']}"))
     assert answer is not None
     assert answer.status == 403
