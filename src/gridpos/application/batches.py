@@ -231,7 +231,7 @@ def upload_batch(
         repeat = _closed_by_this_upload(uow, terminal.id, day.business_date, request)
         if repeat is not None:
             # the last part sent again, its answer lost: the differences of the kept detail
-            differences = _differences(uow, terminal.id, repeat)
+            again = _differences(uow, terminal.id, repeat)
             received = uow.batches.parts_received(repeat.id)
             uow.commit()
             return UploadBatchAnswer(
