@@ -239,7 +239,7 @@ def upload_batch(
                 part=request.part,
                 received=received,
                 complete=True,
-                differences=differences,
+                differences=again,
                 closed=True,
             )
         batch = _batch(uow, terminal.id, day.business_date, request.batch_no)
