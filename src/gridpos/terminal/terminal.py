@@ -36,8 +36,9 @@ from typing import Literal, TypeVar
 import httpx
 
 from gridpos.domain.errors import DomainError
+from gridpos.protocol.terminal.journal_upload import MAX_JOURNAL_PARTS
 from gridpos.protocol.terminal.session import HeartbeatAnswer, SignOutAnswer
-from gridpos.terminal import batch, day, figures, offline, payments, undo
+from gridpos.terminal import batch, day, figures, journal_upload, offline, payments, undo
 from gridpos.terminal.accounts import AccountView, no_answer_error, query_online
 from gridpos.terminal.client import LinkState, NoAnswer, TerminalClient
 from gridpos.terminal.config import Clock, Monotonic, NewUuid, TerminalConfig, system_clock
@@ -239,6 +240,7 @@ class Terminal:
                 organisation_code=organisation_code,
                 offline_allowance=offline_allowance,
             )
+            journal_upload.note_request(self._context, session.answer.journal_request)
             wanted = session.offline_allowance > 0 if download_arrears is None else download_arrears
             if wanted:
                 try:
@@ -273,6 +275,7 @@ class Terminal:
 
         def act() -> HeartbeatAnswer:
             answer = day.heartbeat(self._context)
+            journal_upload.note_request(self._context, answer.journal_request)
             self._damage_told = True
             return answer
 
@@ -505,6 +508,7 @@ class Terminal:
                     ):
                         last_heartbeat = monotonic()
                         self.heartbeat()
+                    self.upload_journal(stop=self._stop)
                 except DomainError:
                     _LOG.warning("background forwarding pass failed")
 
@@ -521,6 +525,25 @@ class Terminal:
         except DomainError:
             return False
         return True
+
+    def journal_request(self) -> journal_upload.PendingJournalRequest | None:
+        """The company's request for this terminal's journal (终端流水调阅) still to answer."""
+        return self._locked(lambda: journal_upload.pending_request(self._context))
+
+    def upload_journal(self, *, stop: threading.Event | None = None) -> journal_upload.UploadStep:
+        """Answer the pending journal request (see :mod:`gridpos.terminal.journal_upload`), one
+        part per hold of the terminal, so collecting goes on between parts; stops early when
+        ``stop`` is set. What the last part sent came to.
+
+        Raises:
+            JournalUnwritableError: the progress could not be kept (the part goes again).
+        """
+        step = journal_upload.UploadStep.NOTHING
+        for _part in range(MAX_JOURNAL_PARTS + 1):
+            step = self._locked(lambda: journal_upload.upload_next_part(self._context))
+            if step is not journal_upload.UploadStep.SENT or (stop is not None and stop.is_set()):
+                return step
+        return step
 
     def stop_forwarding(self) -> None:
         thread = self._forwarding
