@@ -26,7 +26,6 @@ from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import ReconciliationError
 from gridpos.application.reconciliation.floats import (
     MAX_HANDOVER_FEN,
-    FloatProblem,
     FloatReconciliation,
     HandoverDay,
     float_reconciliation,
@@ -81,10 +80,6 @@ class FloatView:
     may_record: bool  # the actor may record a cash handover
     reconciliation: FloatReconciliation | None
     days: tuple[FloatDay, ...]
-
-    @property
-    def problems(self) -> tuple[FloatProblem, ...]:
-        return self.reconciliation.problems if self.reconciliation else ()
 
 
 def _choices(
