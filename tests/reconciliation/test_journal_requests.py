@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from gridpos.adapters.db.tables import batch_upload_items, journal_requests, terminals
 from gridpos.application.console import ConsoleServices
@@ -29,6 +30,7 @@ from gridpos.application.terminals.journal_requests import (
     request_journal,
     request_journal_by_number,
 )
+from gridpos.cli.terminals import app as terminals_cli
 from gridpos.domain.payment_state import PaymentState
 from gridpos.terminal.journal_upload import UploadStep
 
@@ -225,3 +227,24 @@ def test_requests_outside_scope_or_with_bad_dates_are_refused(world: World) -> N
     _ask(world, token=_token(), date_from=text, date_to=text, role=Role.STATION_HEAD)
     with world.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(journal_requests)).scalar() == 1
+
+
+def test_the_command_line_asks_for_a_journal_and_refuses_bad_dates(world: World) -> None:
+    runner = CliRunner()
+    day = world.today().isoformat()
+    base = ["request-journal", TERMINAL, "--database-url", world.url]
+    asked = runner.invoke(terminals_cli, [*base, "--from", day, "--to", day])
+    assert asked.exit_code == 0, asked.output
+    assert f"terminal {TERMINAL}" in asked.output
+    reversed_range = runner.invoke(terminals_cli, [*base, "--from", day, "--to", "2000-01-01"])
+    assert reversed_range.exit_code == 1
+    assert "[date_range_reversed]" in reversed_range.output
+    unknown = runner.invoke(
+        terminals_cli,
+        ["request-journal", "99999999", "--database-url", world.url, "--from", day, "--to", day],
+    )
+    assert unknown.exit_code == 1
+    assert "[terminal_unknown]" in unknown.output
+    with world.engine.connect() as connection:
+        states = connection.execute(select(journal_requests.c.state)).scalars().all()
+    assert states == ["pending"]

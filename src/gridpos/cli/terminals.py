@@ -1,4 +1,4 @@
-"""`gridpos terminals add | enrol-code | list | disable | enable`: terminals, until the console.
+"""`gridpos terminals add | enrol-code | list | disable | enable | request-journal`: terminals.
 
 The enrolment code is twelve random digits shown once; the installer types it on the terminal,
 which enrols itself with it (the server keeps only the code's hash).
@@ -7,7 +7,7 @@ which enrols itself with it (the server keeps only the code's hash).
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 import typer
@@ -16,11 +16,18 @@ from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.admin import add_terminal, list_terminals, set_terminal_disabled
 from gridpos.application.terminals.enrolment import issue_enrolment_code
+from gridpos.application.terminals.journal_requests import (
+    JournalRequestError,
+    request_journal_by_number,
+)
 from gridpos.bootstrap import build_services
 from gridpos.cli.db import DatabaseUrl, database_errors, database_url
 from gridpos.settings import Settings
 
-app = typer.Typer(help="POS terminals: add, enrolment codes, list, disable.", no_args_is_help=True)
+app = typer.Typer(
+    help="POS terminals: add, enrolment codes, list, disable, ask for a journal.",
+    no_args_is_help=True,
+)
 
 _ACTOR = "cli"
 
@@ -119,3 +126,34 @@ def enable(
         except RefusalError as exc:
             raise _refused(exc) from exc
     typer.echo(f"terminal {terminal_no} enabled")
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("a date written YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command(name="request-journal")
+def request_journal(
+    terminal_no: Annotated[str, typer.Argument(help="Eight-digit terminal number.")],
+    date_from: Annotated[str, typer.Option("--from", help="First business date, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last business date, YYYY-MM-DD.")],
+    url: DatabaseUrl = None,
+) -> None:
+    """Ask a terminal for its journal of these business dates (终端流水调阅): it uploads it after
+    its next heartbeat, and reconciliation reads it as the terminal's side."""
+    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    with database_errors():
+        try:
+            request_id = request_journal_by_number(
+                _services(url), terminal_no=terminal_no, date_from=first, date_to=last, actor=_ACTOR
+            )
+        except JournalRequestError as exc:
+            typer.echo(f"gridpos: {exc.message_en} [{exc.code}]", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(
+        f"journal request {request_id}: terminal {terminal_no}, {first.isoformat()} to"
+        f" {last.isoformat()}, pending until its next heartbeat"
+    )
