@@ -10,11 +10,14 @@ Topics (written by the payment use cases in the payment's own transaction):
 
 **Claiming.** :func:`deliver_due` claims up to ``batch_size`` due ``pending`` rows in one short
 transaction — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the outbox and
-never wait for one another — and stamps each with a lease (``next_attempt_at`` moved past the time
-the batch may take) and one more attempt. HTTP happens outside any transaction; the outcomes are
-written in short transactions of up to ten rows (before an undo, so it sees the posts delivered
-ahead of it), each only if its row still carries this claim's lease: a worker that stalled past
-its lease finds its rows taken over and writes nothing. Outcomes lost to a crash before they were
+never wait for one another — and stamps each with a lease and one more attempt. The lease
+(``next_attempt_at`` moved ahead) covers one row's calls to the MIS and a margin, under a minute
+with the usual timeouts, and is renewed before a row that might outlast it: a worker killed
+mid-batch leaves its rows due again within the minute, a slow one keeps them while it works.
+HTTP happens outside any transaction; the outcomes are written in short transactions of up to ten
+rows (before an undo, so it sees the posts delivered ahead of it, and before a renewal), each only
+if its row still carries this claim's lease: a worker that stalled past its lease finds its rows
+taken over, writes nothing and sends no more of them. Outcomes lost to a crash before they were
 written only cost a repeat the MIS recognises.
 
 **Exactly once.** The MIS's ``payment_id`` is the payment's transaction id and every attempt sends

@@ -30,6 +30,7 @@ from gridpos.application.outbox_delivery.rows import (
     claim_due,
     first_problem,
     record_all,
+    renew_leases,
 )
 from gridpos.application.ports import Clock
 from gridpos.protocol.mis import PostingRequest
@@ -65,15 +66,18 @@ def deliver_due(
         raise ValueError("the batch size must be at least 1")
     policy = policy or RetryPolicy()
     call_timeout = client.timeout_s if timeout_s is None else timeout_s
-    # long enough for the slow rows of a batch; a lease that runs out under a busy worker only
-    # costs a repeat that the MIS recognises (the next claimant asks before it posts)
-    lease = timedelta(seconds=call_timeout * CALLS_PER_ROW * min(batch_size, 10)) + LEASE_MARGIN
+    # one row at most makes CALLS_PER_ROW calls: the lease covers one row and a margin, and is
+    # renewed before a row that might outlast it — so rows a killed worker held are due again
+    # within a minute, while a slow batch keeps its rows for as long as it works on them
+    row_time = timedelta(seconds=call_timeout * CALLS_PER_ROW)
+    lease = row_time + LEASE_MARGIN
     claims = claim_due(engine, now=clock.now(), batch_size=batch_size, lease=lease)
     payments_of = _read_payments(engine, claims) if claims else {}
     counts = {"sent": 0, "retry": 0, "dead": 0, "defer": 0, "release": 0, "lost": 0}
     errors: list[tuple[int, str]] = []
     unavailable = False
     waiting: list[tuple[Claim, Outcome]] = []
+    lost: set[int] = set()
 
     def flush() -> None:
         kept = record_all(engine, waiting, now=clock.now(), policy=policy, jitter=jitter)
@@ -81,12 +85,23 @@ def deliver_due(
             counts[outcome.kind if was_kept else "lost"] += 1
         waiting.clear()
 
-    for claim in claims:
+    for position in range(len(claims)):
+        claim = claims[position]
         if waiting and claim.topic != TOPIC_POST:
             flush()  # an undo must see the posts delivered before it
         if unavailable or (should_stop is not None and should_stop()):
             outcome = Outcome(kind="release")
         else:
+            if claim.lease_until - clock.now() < row_time:
+                flush()  # the outcomes so far are written under the lease they were claimed with
+                claims[position:], taken = renew_leases(
+                    engine, claims[position:], now=clock.now(), lease=lease
+                )
+                lost |= taken
+                claim = claims[position]
+            if claim.id in lost:  # taken over while this worker was slow: not ours to send
+                counts["lost"] += 1
+                continue
             outcome = _deliver(
                 engine, client, claim, payments_of[claim.id], clock=clock, timeout_s=timeout_s
             )

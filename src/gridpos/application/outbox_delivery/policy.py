@@ -23,7 +23,8 @@ ORDER_SENSITIVE: Final = frozenset(
     }
 )
 CALLS_PER_ROW: Final = 3  # at most: ask, post or undo, and a spare
-LEASE_MARGIN: Final = timedelta(seconds=30)
+# a lease covers one row's calls and this margin; it is renewed while the batch goes on
+LEASE_MARGIN: Final = timedelta(seconds=15)
 
 Jitter = Callable[[], float]
 """Returns a number in [0, 1): how far into its backoff window a retry lands."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -85,6 +85,35 @@ def claim_due(engine: Engine, *, now: datetime, batch_size: int, lease: timedelt
         )
         for row in rows
     ]
+
+
+def renew_leases(
+    engine: Engine, claims: Sequence[Claim], *, now: datetime, lease: timedelta
+) -> tuple[list[Claim], set[int]]:
+    """Extend the lease of rows still held by these claims to ``now + lease``, in one short
+    transaction: the claims with their new lease (in the same order; a row no longer held keeps
+    its old claim), and the ids of the rows no longer held (another worker took them over)."""
+    lease_until = now + lease
+    renewed: list[Claim] = []
+    taken: set[int] = set()
+    with SqlUnitOfWork(engine, write=True) as uow:
+        for claim in claims:
+            result = uow.connection.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id == claim.id,
+                    outbox.c.state == "pending",
+                    outbox.c.next_attempt_at == claim.lease_until,
+                )
+                .values(next_attempt_at=lease_until)
+            )
+            if result.rowcount == 1:
+                renewed.append(replace(claim, lease_until=lease_until))
+            else:
+                renewed.append(claim)
+                taken.add(claim.id)
+        uow.commit()
+    return renewed, taken
 
 
 def record(
