@@ -54,3 +54,44 @@ def test_a_terminal_enrolled_from_the_console(
     page.goto(served.url("/terminals?q=3408990"))
     expect(page.locator("tr[data-terminal='34089901'] td[data-field=state]")).to_have_text("正常")
     page.screenshot(path=screenshots / "terminals.png", full_page=True)
+
+
+def test_the_journal_asked_for_from_the_terminal_page(
+    page: Page, served: Served, screenshots: Path, tmp_path: Path
+) -> None:
+    sign_in(page, served, "head@34082801")
+    page.goto(served.url("/terminals/new"))
+    page.fill("input[name=terminal_no]", "34089902")
+    page.fill("input[name=org_code]", "3408280101")
+    page.click("#terminal-form button[type=submit]")
+    expect(page.locator("#journal-requests p").last).to_have_text("尚未调阅流水。")
+
+    # a range that runs backwards is named next to its field, and nothing is asked
+    page.fill("#journal-form input[name=date_from]", "2026-04-10")
+    page.fill("#journal-form input[name=date_to]", "2026-04-09")
+    page.click("#journal-form button[type=submit]")
+    expect(page.locator("#journal-form .field-error[data-field=date_to]")).to_have_text(
+        "结束日期早于开始日期"
+    )
+    expect(page.locator("#journal-request-list")).to_have_count(0)
+
+    page.fill("#journal-form input[name=date_to]", "2026-04-10")
+    page.click("#journal-form button[type=submit]")
+    expect(page.locator("p.notice")).to_have_text("已调阅流水：终端下次心跳后上送。")
+    state = page.locator("#journal-request-list td[data-field=state]")
+    expect(state).to_have_text("等待终端上送")
+
+    # the terminal enrols, hears of the request on its heartbeat and uploads its (empty) journal
+    page.click("#enrol-form button[type=submit]")
+    code = page.locator("#enrolment-code").inner_text().strip()
+    terminal = Terminal(tmp_path / "pos-journal", served.base)
+    try:
+        terminal.enrol(code)
+        assert terminal.heartbeat().journal_request is not None
+        assert terminal.upload_journal().value == "done"
+    finally:
+        terminal.close()
+    page.reload()
+    expect(state).to_have_text("已上送")
+    expect(page.locator("#journal-request-list td[data-field=rows]")).to_have_text("0")
+    page.screenshot(path=screenshots / "terminal-journal-request.png", full_page=True)

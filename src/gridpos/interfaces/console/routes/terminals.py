@@ -27,11 +27,18 @@ from gridpos.application.console.terminals import (
     terminal_detail,
     terminal_list,
 )
+from gridpos.application.terminals.journal_requests import journal_requests_of, request_journal
 from gridpos.interfaces.console.i18n import N_
 from gridpos.interfaces.console.registry import ConsoleModule, Page, Section
+from gridpos.interfaces.console.rendering import COUNTY_TIME
 from gridpos.interfaces.console.web import Visit, console_page, new_token
 from gridpos.protocol.terminal.enrolment import ENROLMENT_CODE_DIGITS
 
+JOURNAL_STATE_LABELS = {
+    "pending": N_("Waiting for the terminal"),
+    "fulfilled": N_("Uploaded"),
+    "damaged": N_("Journal damaged: rows not used"),
+}
 STATE_LABELS = {"issued": N_("Issued"), "active": N_("Active"), "disabled": N_("Disabled")}
 SORT_LABELS = {
     TerminalSort.NUMBER.value: N_("Terminal number"),
@@ -44,6 +51,9 @@ DONE_NOTICES = {
     "disabled": N_("The terminal was disabled: its next request is refused."),
     "enabled": N_("The terminal was enabled."),
     "repeated": N_("This form had already been sent: nothing was done twice."),
+    "journal_requested": N_(
+        "The journal was asked for: the terminal uploads it after its next heartbeat."
+    ),
 }
 PAGE = Page(
     key="terminals",
@@ -158,6 +168,10 @@ async def _detail(
     detail = await run_in_threadpool(
         terminal_detail, visit.services, visit.actor, _terminal_id(visit)
     )
+    journal_requests = await run_in_threadpool(
+        journal_requests_of, visit.services, visit.actor, _terminal_id(visit)
+    )
+    today = visit.services.clock.now().astimezone(COUNTY_TIME).date().isoformat()
     response = visit.render(
         "terminals/detail.html",
         status_code=status,
@@ -166,10 +180,17 @@ async def _detail(
         state_labels=STATE_LABELS,
         tokens={
             form: (visit.field("form_token") if form == failed_form else "") or new_token()
-            for form in ("enrol", "status")
+            for form in ("enrol", "status", "journal")
         },
         failed_form=failed_form,
-        values={"hours": visit.field("hours") if failed_form == "enrol" else "24"},
+        values={
+            "hours": visit.field("hours") if failed_form == "enrol" else "24",
+            "date_from": visit.field("date_from") if failed_form == "journal" else today,
+            "date_to": visit.field("date_to") if failed_form == "journal" else today,
+        },
+        journal_requests=journal_requests,
+        journal_state_labels=JOURNAL_STATE_LABELS,
+        may_request_journal=visit.actor.can(Permission.RECONCILIATION_RESOLVE),
         errors=errors or {},
         enrolment=enrolment,
         qr=qr_svg(enrolment.code) if enrolment is not None and enrolment.code else "",
@@ -219,6 +240,25 @@ async def status_submit(visit: Visit) -> Response:
     return _after(visit, done, "disabled" if disabled else "enabled")
 
 
+@console_page(Permission.RECONCILIATION_RESOLVE)
+async def journal_submit(visit: Visit) -> Response:
+    """调阅流水: ask the terminal for its journal of a range of business dates."""
+    try:
+        done = await run_in_threadpool(
+            request_journal,
+            visit.services,
+            visit.actor,
+            form_token=visit.field("form_token"),
+            terminal_id=_terminal_id(visit),
+            date_from=visit.field("date_from"),
+            date_to=visit.field("date_to"),
+        )
+    except InvalidFormError as refused:
+        errors = visit.field_errors(refused.errors)
+        return await _detail(visit, status=422, failed_form="journal", errors=errors)
+    return _after(visit, done, "journal_requested")
+
+
 def module() -> ConsoleModule:
     """The terminals' routes and menu entry."""
     return ConsoleModule(
@@ -230,6 +270,7 @@ def module() -> ConsoleModule:
             Route("/terminals/{terminal_id:int}", detail_page, methods=["GET"]),
             Route("/terminals/{terminal_id:int}/enrol", enrol_submit, methods=["POST"]),
             Route("/terminals/{terminal_id:int}/status", status_submit, methods=["POST"]),
+            Route("/terminals/{terminal_id:int}/journal", journal_submit, methods=["POST"]),
         ],
         pages=[PAGE],
     )
