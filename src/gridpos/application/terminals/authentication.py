@@ -114,6 +114,33 @@ def authenticate(
     )
 
 
+def authenticate_cached(
+    services: Services, *, headers: Mapping[str, str], method: str, target: str, body: bytes
+) -> SignedRequest | None:
+    """:func:`authenticate` without the database: the same answer when this process knows the
+    terminal and its cached key verifies the request; None when the answer needs the database
+    (a terminal not cached, or a signature its cached key does not verify — the terminal may
+    have been enrolled again), for :func:`authenticate` to give.
+
+    Raises :class:`RefusalError` as :func:`authenticate` does for what the headers alone or the
+    cached key decide (``unsigned``, a malformed signature, ``stale_timestamp``).
+    """
+    signed = read_signed_headers(headers)
+    if isinstance(signed, SignatureRefusal):
+        raise _refusal(signed)
+    terminal = services.directory.cached(signed.terminal_no)
+    if terminal is None:
+        return None
+    refused = _verify(services, signed, terminal, method=method, target=target, body=body)
+    if refused is None:
+        return SignedRequest(
+            terminal=terminal, counter=signed.counter, heartbeat=_piggybacked_heartbeat(headers)
+        )
+    if refused.code == ErrorCode.BAD_SIGNATURE:
+        return None
+    raise _refusal(refused)
+
+
 def _verify(
     services: Services,
     signed: SignedHeaders,

@@ -197,7 +197,8 @@ class _Handler:
             raise
 
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Endpoint = Callable[..., Awaitable[Any]]
+"""A route's endpoint: a function of the request answering a response, or an ASGI app."""
 
 
 def terminal_routes(
