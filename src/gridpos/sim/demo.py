@@ -202,11 +202,14 @@ def _sign_in_lines(sign_ins: list[dict[str, Any]]) -> list[str]:
         ("agent", 3),
     ):
         shown.extend([s for s in sign_ins if s.get("role") == role][:count])
-    lines = [f"  {'role':<13} {'organisation':<12} {'account':<12} {'password':<11} terminal"]
+    lines = [
+        f"  {'role':<13} {'organisation':<12} {'account':<12} {'password':<11} {'terminal':<9}"
+        " where"
+    ]
     for s in shown:
         lines.append(
             f"  {s['role']:<13} {s['org_code']:<12} {s['account']:<12} {s['password']:<11}"
-            f" {s.get('terminal_no') or ''}  {s['org_name']}"
+            f" {s.get('terminal_no') or '-':<9} {s['org_name']}"
         )
     return lines
 
