@@ -42,6 +42,7 @@ from gridpos.protocol.terminal import enrolment as enr
 from gridpos.protocol.terminal import payments as pay
 from gridpos.protocol.terminal import session as ses
 from gridpos.protocol.terminal.routes import ROUTES, Route
+from gridpos.terminal.client import PROBE_PATH
 from gridpos.terminal.receipt import Receipt
 
 TERMINAL_NO = "34080017"
@@ -202,11 +203,20 @@ class FakeServer(httpx.BaseTransport):
                 return kind
         return None
 
+    def fail_probe(self, kind: str, times: int = 1) -> None:
+        """Fail the next health checks (``drop``: no connection)."""
+        self.faults.extend([("probe", kind)] * times)
+
     def calls(self, name: str) -> int:
         return sum(1 for route_name, _ in self.log if route_name == name)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        if path == PROBE_PATH:  # the health check the link probe asks
+            self.log.append(("probe", path))
+            if self._fault_for("probe") == "drop":
+                raise httpx.ConnectError("connection refused", request=request)
+            return httpx.Response(200, content=b'{"ok":true}')
         route = next(
             (
                 r

@@ -12,7 +12,7 @@ import pytest
 from gridpos.domain.payment_state import PaymentState
 from gridpos.protocol.signing import receipt_code_matches
 from gridpos.protocol.terminal.accounts import ArrearsAnswer, ArrearsQuery
-from gridpos.protocol.terminal.routes import ACCOUNT, ARREARS, HEARTBEAT, OFFLINE_UPLOAD, PAY
+from gridpos.protocol.terminal.routes import ACCOUNT, ARREARS, OFFLINE_UPLOAD, PAY
 from gridpos.terminal import (
     NoAnswerError,
     Terminal,
@@ -321,10 +321,12 @@ def test_with_the_link_known_down_the_query_answers_offline_without_asking(
     handle = server.handle_request
 
     def spy(request: httpx.Request) -> httpx.Response:
-        timeouts.append(request.extensions.get("timeout"))
+        if request.url.path.startswith("/t/"):
+            timeouts.append(request.extensions.get("timeout"))
         return handle(request)
 
     monkeypatch.setattr(server, "handle_request", spy)
+    server.fail_probe("drop", times=100)  # the coverage stays lost
     server.fail(ACCOUNT, "lose_answer")
     assert terminal.query_account(ZHANG).offline
     # the query waits the query timeout in every phase, not the client's (1 s here, 35 s default)
@@ -351,12 +353,13 @@ def test_the_probe_finds_the_link_back(open_terminal: TerminalFactory, server: F
         agent_account="a01", password="secret", organisation_code="340828", offline_allowance=1
     )
     server.fail(ACCOUNT, "drop")
-    server.fail(HEARTBEAT, "drop")  # the probe's first heartbeat finds the link still down
+    server.fail_probe("drop")  # the first health check finds the link still down
     assert terminal.query_account(ZHANG).offline
     deadline = time.monotonic() + 5
     while terminal.link_probe_running() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert server.calls("heartbeat") == 2
+    assert server.calls("probe") == 2
+    assert server.calls("heartbeat") == 0  # the probe needs no signature and no journal
     assert not terminal.client.link_known_down()
     assert not terminal.query_account(ZHANG).offline
 

@@ -35,6 +35,7 @@ A = TypeVar("A", bound=WireAnswer)
 Q = TypeVar("Q")
 
 USER_AGENT = "gp"
+PROBE_PATH = "/healthz"
 
 
 class NoAnswerReason(StrEnum):
@@ -121,6 +122,7 @@ class ClientStats:
     no_answer: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    probes: int = 0  # health checks sent while the link was known down (not requests above)
 
 
 def _header_bytes(headers: httpx.Headers) -> int:
@@ -149,6 +151,13 @@ class TerminalClient:
             timeout=self._httpx_timeout(timeouts),
             transport=transport or httpx.HTTPTransport(retries=0),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            headers={"User-Agent": USER_AGENT},
+        )
+        # the probe's own connection: it runs beside a request in flight, never waits for it
+        self._probe_http = httpx.Client(
+            base_url=base_url,
+            transport=transport or httpx.HTTPTransport(retries=0),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
             headers={"User-Agent": USER_AGENT},
         )
         self._link = LinkState(LinkStatus.OFFLINE, None, None, 0)
@@ -180,6 +189,7 @@ class TerminalClient:
 
     def close(self) -> None:
         self._http.close()
+        self._probe_http.close()
 
     def link_state(self) -> LinkState:
         return self._link
@@ -189,6 +199,21 @@ class TerminalClient:
     def link_known_down(self) -> bool:
         """The last exchange brought no answer at all (nothing has answered since)."""
         return self._link.status is LinkStatus.OFFLINE and self._link.failures_in_row > 0
+
+    def probe(self, *, timeout_s: float) -> bool:
+        """Whether the server answers its health check (unsigned, on a connection of its own,
+        so it needs neither the journal nor the terminal's lock). Any answer marks the link up.
+        Safe to call from another thread while a request is in flight."""
+        self.stats.probes += 1
+        started = self._monotonic()
+        try:
+            self._probe_http.get(PROBE_PATH, timeout=timeout_s)
+        except httpx.HTTPError:
+            return False
+        rtt_ms = max(0, round((self._monotonic() - started) * 1000))
+        status = LinkStatus.SLOW if rtt_ms >= self._slow_rtt_ms else LinkStatus.ONLINE
+        self._link = LinkState(status, rtt_ms, self._clock(), 0)
+        return True
 
     def call(
         self, route: Route[Any, A], message: Any, *, timeout_s: float | None = None

@@ -61,8 +61,9 @@ class TerminalConfig:
     - ``query_timeout_s``: how long an account query and a heartbeat wait, every phase — the
       collector waits for them, and the downloaded arrears can answer instead; writes (payments,
       reversals, uploads) keep the longer timeouts;
-    - ``probe_every_s``, ``probe_attempts``: while the link is known down, a heartbeat is tried in
-      the background this often, at most this many times in a row, until one is answered.
+    - ``probe_every_s``, ``probe_attempts``: while the link is known down, the server's health
+      check is tried in the background this often, at most this many times in a row, until one
+      is answered.
     """
 
     device_serial: str = "GP-DEVICE-0001"
@@ -76,5 +77,5 @@ class TerminalConfig:
     max_arrears_pages: int = 5000
     penalty_rules: PenaltyRules = field(default_factory=default_penalty_rules)
     query_timeout_s: float = 5.0
-    probe_every_s: float = 5.0
+    probe_every_s: float = 3.0
     probe_attempts: int = 24

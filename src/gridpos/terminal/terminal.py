@@ -299,7 +299,8 @@ class Terminal:
         The server gets at most the query timeout (``query_timeout_s``). In ``auto`` mode, when
         the link is known down (the last exchange brought no answer) and the customer is in the
         download, the offline view comes at once without asking; either way a background probe
-        then watches for the link to return (:meth:`link_probe_running`).
+        (the server's health check, holding nothing) then watches for the link to return
+        (:meth:`link_probe_running`).
 
         Raises:
             TerminalRefusalError: ``account_no_invalid`` (nothing sent), ``not_signed_in``,
@@ -337,23 +338,21 @@ class Terminal:
         return probe is not None and probe.is_alive()
 
     def _probe_link(self) -> None:
-        """Start the background probe unless it runs: a heartbeat every ``probe_every_s`` while
-        the link is known down, at most ``probe_attempts`` of them, until one is answered."""
+        """Start the background probe unless it runs: the server's health check at once and then
+        every ``probe_every_s`` while the link is known down, at most ``probe_attempts`` times,
+        until one is answered. It holds neither the journal nor the terminal's lock."""
         if self.link_probe_running() or self._closing.is_set():
             return
         config = self.config
+        client = self._context.client
 
         def run() -> None:
-            for _attempt in range(max(config.probe_attempts, 0)):
-                if self._closing.wait(config.probe_every_s):
+            for attempt in range(max(config.probe_attempts, 0)):
+                if attempt and self._closing.wait(config.probe_every_s):
                     return
-                with self._lock:
-                    if self._closing.is_set() or not self._context.client.link_known_down():
-                        return
-                    try:
-                        day.heartbeat(self._context)
-                    except DomainError:
-                        continue
+                if self._closing.is_set() or not client.link_known_down():
+                    return
+                if client.probe(timeout_s=config.query_timeout_s):
                     return
 
         self._probing = threading.Thread(target=run, name="gridpos-link-probe", daemon=True)
@@ -484,10 +483,10 @@ class Terminal:
 
     def start_forwarding(self, *, interval_s: float = 30.0) -> None:
         """In a background thread, every ``interval_s`` seconds: resolve waiting payments (when
-        the link is known down, only after a heartbeat is answered, so a dead link holds the
-        terminal no longer than the query timeout), and send the heartbeat when the day's
-        ``hb_s`` has passed since the last one. A damaged journal is reported at once, and on
-        every pass until the server has answered."""
+        the link is known down, only after the server's health check is answered, so a dead
+        link does not hold the terminal for a payment's timeout), and send the heartbeat when
+        the day's ``hb_s`` has passed since the last one. A damaged journal is reported at once,
+        and on every pass until the server has answered."""
         if self._forwarding is not None:
             return
         self._stop.clear()
@@ -516,15 +515,10 @@ class Terminal:
         self._forwarding.start()
 
     def _link_answers(self) -> bool:
-        """Whether to send writes now: the link is not known down, or a heartbeat (which waits
-        only the query timeout, holding the terminal that long at most) was answered."""
-        if not self._context.client.link_known_down():
-            return True
-        try:
-            self.heartbeat()
-        except DomainError:
-            return False
-        return True
+        """Whether to send writes now: the link is not known down, or the server's health check
+        (which holds nothing, and waits at most the query timeout) was answered."""
+        client = self._context.client
+        return not client.link_known_down() or client.probe(timeout_s=self.config.query_timeout_s)
 
     def journal_request(self) -> journal_upload.PendingJournalRequest | None:
         """The company's request for this terminal's journal (终端流水调阅) still to answer."""

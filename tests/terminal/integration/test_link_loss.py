@@ -63,12 +63,12 @@ def test_a_query_in_a_coverage_loss_shows_the_offline_view_fast(
     assert terminal.client.timeouts.read_s == PAYMENT_TIMEOUTS.read_s
     assert terminal.link_state().status is LinkStatus.OFFLINE
 
-    requests_before = county.link.stats().requests
+    requests_before = terminal.client.stats.requests
     second, waited = _timed(lambda: terminal.query_account(ARREARS_ACCOUNT))
     assert second.offline
     assert waited < 1.0  # the link is known down: not asked at all
-    assert terminal.link_probe_running()
-    assert county.link.stats().requests - requests_before <= 1  # at most the probe's heartbeat
+    assert terminal.client.stats.requests == requests_before
+    assert terminal.link_probe_running()  # the server's health check, tried in the background
 
     county.link.partition(False)
     deadline = time.monotonic() + 15
