@@ -28,6 +28,7 @@ from gridpos.adapters.db.payment_store.postgresql_rows import (
     OutboxRecord,
     PaymentContext,
     PaymentRows,
+    StoredPayment,
 )
 from gridpos.application.arrears import price
 from gridpos.application.context import Services
@@ -107,8 +108,10 @@ async def collect_payment_postgresql(
             now=now,
         )
         # a refusal from here on leaves the transaction, which rolls it back
-        replayed = _replay(services, signed, request, context, digest)
-        if replayed is not None:
+        repeated = _replay(services, signed, request, context, digest)
+        if repeated is not None:
+            kept = decode(PayAnswer, await payment.receipt(repeated.id))
+            replayed = kept.model_copy(update={"state": WirePaymentState(repeated.state)})
             await payment.commit()
             return CollectedPayment(receipt=replayed, body=encode(replayed))
         day = _signed_in(context)
@@ -148,9 +151,10 @@ def _replay(
     request: PayRequest,
     context: PaymentContext,
     digest: str,
-) -> PayAnswer | None:
-    """The refusal of an unclaimed counter (as ``authentication.claim``), the stored answer when
-    this payment was already received, refusals for a reused id."""
+) -> StoredPayment | None:
+    """The refusal of an unclaimed counter (as ``authentication.claim``), the payment already
+    received under this id when the request repeats it (answered with its stored receipt),
+    refusals for a reused id."""
     terminal = signed.terminal
     if context.session is None:
         if context.terminal_state != "active" or context.key_version != terminal.key_version:
@@ -166,8 +170,7 @@ def _replay(
     if stored is not None:
         if stored.request_hash != digest:
             raise RefusalError(ErrorCode.TXN_ID_REUSED, details={"txn": request.txn_id})
-        receipt = decode(PayAnswer, stored.receipt)
-        return receipt.model_copy(update={"state": WirePaymentState(stored.state)})
+        return stored
     if context.tombstone:
         raise RefusalError(ErrorCode.PAYMENT_ALREADY_REVERSED, details={"txn": request.txn_id})
     return None

@@ -13,6 +13,10 @@ round trip is one query string of statements prepared on the connection when it 
    and everything with it, and ``COMMIT`` follows in the same string
    (:meth:`PostgresPayment.write`).
 
+A payment received before (the same request again) is answered instead with the receipt it was
+answered with, read by one more statement (:meth:`PostgresPayment.receipt`) — never for a new
+payment.
+
 A refusal decided between the two rolls the transaction back as the use case leaves it. A kept
 balance pushed out of its bounds (the agent's float below zero) fails the write statement on its
 CHECK, the server skips the COMMIT, and the refusal comes back named exactly as the generic path
@@ -259,6 +263,23 @@ class PostgresPayment:
             return context_from_rows(claimed, locked, await cursor.fetchone())
         except psycopg.OperationalError as exc:
             raise self._unreachable(exc) from exc
+
+    async def receipt(self, payment_id: int) -> bytes:
+        """The receipt kept with a payment, read in this transaction (one more round trip, for
+        a repeated payment only).
+
+        Raises ``LookupError`` when the payment has no receipt.
+        """
+        statement = sql.RECEIPT_STATEMENT
+        cursor = self._open().cursor()
+        try:
+            await cursor.execute(statement.execute, statement.args({"payment_id": payment_id}))
+            row = await cursor.fetchone()
+        except psycopg.OperationalError as exc:
+            raise self._unreachable(exc) from exc
+        if row is None:
+            raise LookupError(f"payment {payment_id} has no receipt")
+        return str(row[0]).encode("utf-8")
 
     async def parameters_in_force(self, day: date) -> dict[str, Any]:
         """Every parameter's value in force on ``day``, read in this transaction: one more round

@@ -22,12 +22,12 @@ from gridpos.domain.ledger import Posting, balance_changes
 
 @dataclass(frozen=True, slots=True)
 class StoredPayment:
-    """A payment already recorded under the request's transaction id."""
+    """A payment already recorded under the request's transaction id (its receipt is read
+    apart, when the request repeats it)."""
 
     id: int
     request_hash: str
     state: str
-    receipt: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +100,9 @@ def context_from_rows(claimed: Any, locked: Any, context: Any) -> PaymentContext
             org_id=int(claimed[4]),
         )
     )
-    (state, key_version, last_counter, payment_id, request_hash, payment_state, receipt) = context[
-        :7
-    ]
-    (tombstone, batch_id, batch_no, batch_date, batch_state, batch_operator) = context[7:13]
-    (day_cash, operator_name, operator_account, receivables) = context[13:17]
+    (state, key_version, last_counter, payment_id, request_hash, payment_state) = context[:6]
+    (tombstone, batch_id, batch_no, batch_date, batch_state, batch_operator) = context[6:12]
+    (day_cash, operator_name, operator_account, receivables) = context[12:16]
     return PaymentContext(
         session=session,
         terminal_state=state,
@@ -112,12 +110,7 @@ def context_from_rows(claimed: Any, locked: Any, context: Any) -> PaymentContext
         last_counter=int(last_counter),
         stored=None
         if payment_id is None
-        else StoredPayment(
-            id=int(payment_id),
-            request_hash=request_hash,
-            state=payment_state,
-            receipt=str(receipt).encode("utf-8"),
-        ),
+        else StoredPayment(id=int(payment_id), request_hash=request_hash, state=payment_state),
         tombstone=bool(tombstone),
         batch=None
         if batch_id is None

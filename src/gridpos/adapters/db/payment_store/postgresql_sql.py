@@ -43,7 +43,7 @@ SELECT c.id, c.account_no, c.name, c.address, c.category, c.station_org_id, c.pr
 
 CONTEXT: Final = """
 SELECT t.state, t.key_version, t.last_counter,
-       p.id AS payment_id, p.request_hash, p.state AS payment_state, pr.body AS receipt,
+       p.id AS payment_id, p.request_hash, p.state AS payment_state,
        EXISTS (SELECT 1 FROM reversal_tombstones rt
                 WHERE rt.terminal_id = t.id AND rt.txn_id = %(txn_id)s) AS tombstone,
        b.id AS batch_id, b.batch_no, b.business_date AS batch_date, b.state AS batch_state,
@@ -59,7 +59,6 @@ SELECT t.state, t.key_version, t.last_counter,
          WHERE c.account_no = %(account_no)s AND r.principal_paid < r.principal) AS receivables
   FROM terminals t
   LEFT JOIN payments p ON p.terminal_id = t.id AND p.txn_id = %(txn_id)s
-  LEFT JOIN payment_receipts pr ON pr.payment_id = p.id
   LEFT JOIN LATERAL (
         SELECT id, batch_no, business_date, state, operator_id FROM batches
          WHERE terminal_id = t.id AND business_date = t.business_date
@@ -67,10 +66,16 @@ SELECT t.state, t.key_version, t.last_counter,
   LEFT JOIN operators op ON op.id = t.signed_in_operator_id
  WHERE t.id = %(terminal_id)s
 """
-"""The terminal's state, a payment or tombstone already under this id, the open batch, the cash
-of the day so far (kept by a trigger in ``terminal_day_totals``: one row, however busy the day),
-the signed-in collector, and the customer's open receivables oldest first (as
-``PaymentStore.open_receivables``), as JSON text."""
+"""The terminal's state, a payment (not its receipt: read by :data:`RECEIPT` for a repeat
+only) or tombstone already under this id, the open batch, the cash of the day so far (kept by a
+trigger in ``terminal_day_totals``: one row, however busy the day), the signed-in collector, and
+the customer's open receivables oldest first (as ``PaymentStore.open_receivables``), as JSON
+text."""
+
+RECEIPT: Final = """
+SELECT body FROM payment_receipts WHERE payment_id = %(payment_id)s
+"""
+"""The receipt a payment was answered with (a repeat is answered with it again)."""
 
 PARAMETERS: Final = """
 SELECT key, value FROM parameters WHERE valid_from <= %(day)s ORDER BY key, valid_from
@@ -219,6 +224,7 @@ CONTEXT_STATEMENT = Prepared(
     (("txn_id", "text"), ("account_no", "text"), ("terminal_id", "bigint")),
     CONTEXT,
 )
+RECEIPT_STATEMENT = Prepared("gp_receipt", (("payment_id", "bigint"),), RECEIPT)
 PARAMETERS_STATEMENT = Prepared("gp_parameters", (("day", "date"),), PARAMETERS)
 WRITE_STATEMENT = Prepared(
     "gp_write_payment",
@@ -234,6 +240,7 @@ ALL_STATEMENTS: Final = (
     CLAIM_STATEMENT,
     LOCK_STATEMENT,
     CONTEXT_STATEMENT,
+    RECEIPT_STATEMENT,
     PARAMETERS_STATEMENT,
     WRITE_STATEMENT,
 )
