@@ -80,7 +80,7 @@ def test_link_down_payment_waits_offline_collection_then_both_upload(
             await pilot.press("escape")
             await settle(pilot)
             assert isinstance(app.screen, MenuScreen)
-            assert "1 笔交易等待系统应答" in screen_text(app)
+            assert "1 笔交易待上送（脱机收费或未获应答），联网后自动上送" in screen_text(app)
             await pilot.press("1")
             await settle(pilot)
             await enter(pilot, offline_customer)  # no answer: the downloaded arrears answer
@@ -111,9 +111,15 @@ def test_link_down_payment_waits_offline_collection_then_both_upload(
             assert ["000002", offline_customer, "50.00", "待上送/脱机"] in listed
             screenshot(app, "waiting-zh")
 
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MenuScreen)
+            assert "2 笔交易待上送" in screen_text(app)
             link.partition(False)
             await until(pilot, lambda: status_text(app, "waiting") == "待上送 0", seconds=HEAL_S)
             await until(pilot, lambda: "在线" in status_text(app, "link"), seconds=5)
+            # the menu's notice follows the forwarder, not only its own last drawing
+            await until(pilot, lambda: "笔交易待上送" not in screen_text(app), seconds=5)
 
     run_scenario(scenario)
     assert county.payments_of(online_customer) == [(6000, "confirmed")]

@@ -87,6 +87,7 @@ def test_refusals_are_shown_in_the_words_of_whoever_refused(
             assert "1,500.00" in shown
             assert "To prepaid 1,500.00 yuan" in shown
             assert "In words: 壹仟伍佰元整" in shown
+            assert "The float shown is only 1,000.00 yuan, short of this payment" in shown
             await enter(pilot)
 
             assert isinstance(app.screen, OutcomeScreen)

@@ -133,10 +133,12 @@ class PosApp(App[None]):
         )
 
     def refresh_status(self) -> None:
-        """Redraw the status bar of the screen on top."""
+        """Redraw the status bar of the screen on top (and the menu's notices)."""
         info = self.status_info()
         for bar in self.screen.query(StatusBar):
             bar.show(info, self.texts)
+        if isinstance(self.screen, MenuScreen):
+            self.screen.show_notices()  # what waits changes as the forwarder works
 
     def send_heartbeat(self) -> None:
         """Ask the server, in the background, when the terminal is idle (the link indicator)."""

@@ -130,6 +130,10 @@ class PosScreen(Screen[None]):
         yield Plain("", id="message")
         yield Plain(self.t(self.KEYS_KEY), id="keys")
 
+    def on_screen_resume(self) -> None:
+        """Back on top: the status bar shows now, not when this screen was last drawn."""
+        self.pos.refresh_status()
+
     def body(self) -> ComposeResult:
         """The screen's own widgets."""
         yield from ()

@@ -83,8 +83,9 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
         "{count} receipt(s) wait to be printed: press 2",
     ),
     "menu.payments_waiting": (
-        "{count} 笔交易等待系统应答，后台自动上送",
-        "{count} payment(s) wait for the server and upload in the background",
+        "{count} 笔交易待上送（脱机收费或未获应答），联网后自动上送",
+        "{count} payment(s) wait to upload (offline, or not answered); they go when the link"
+        " allows",
     ),
     "menu.batch_closed": (
         "本批已扎帐；继续收费请签退后重新签到",
@@ -131,7 +132,8 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "offline.limits": (
         "脱机可收：单笔 {per_payment}元，今日余 {day_left}元，额度余 {allowance_left}元",
-        "Offline left: {per_payment} a payment, {day_left} today, {allowance_left} allowance",
+        "Offline left: {per_payment} yuan a payment, {day_left} yuan today, {allowance_left}"
+        " yuan of the allowance",
     ),
     "amount.cash": ("缴费金额（元）", "Amount paid (yuan)"),
     "amount.tendered": ("收到现金（元，可不填）", "Cash handed over (yuan, optional)"),
@@ -160,6 +162,11 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
     "confirm.offline": (
         "脱机收费：收据标注“脱机”，联网后上送",
         "Offline collection: the receipt is marked 脱机 and uploads later",
+    ),
+    "confirm.float_short": (
+        "本机可用余额仅 {available}元，不足本笔，系统可能拒绝：请先核对",
+        "The float shown is only {available} yuan, short of this payment; the server may"
+        " refuse it: check first",
     ),
     "keys.confirm": ("Enter 确认收费    Esc 修改", "Enter take the payment    Esc change"),
     # ---- outcome ----
@@ -267,8 +274,11 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
         "确认扎帐？扎帐后本批不能再收费。",
         "Close the batch? No more payments go into it.",
     ),
-    "batch.balanced": ("平帐", "Balanced"),
-    "batch.unbalanced": ("不平帐，已上送明细", "Not balanced: the detail was uploaded"),
+    "batch.balanced": ("终端与系统平帐", "Terminal and server agree"),
+    "batch.unbalanced": (
+        "终端与系统不平帐，已上送明细",
+        "Terminal and server differ: the detail was uploaded",
+    ),
     "batch.answer_lost": (
         "系统已扎帐（应答丢失，以系统对帐为准）",
         "The server had closed the batch (its answer was lost); its figures stand",

@@ -52,7 +52,10 @@ class MenuScreen(PosScreen):
         self.show_notices()
 
     def show_notices(self) -> None:
-        """Receipts to print, payments waiting, a closed batch."""
+        """Receipts to print, payments waiting, a closed batch, an unfinished sign-out."""
+        shown = self.query("#notices")
+        if not shown:  # not composed yet, or already leaving
+            return
         lines = []
         view = self.pos.journal_view
         receipts = view.receipts_waiting()
@@ -66,7 +69,7 @@ class MenuScreen(PosScreen):
             lines.append(self.t("menu.batch_closed"))
         if session is not None and session.sign_out_sent:
             lines.append(self.t("menu.sign_out_unfinished"))
-        self.query_one("#notices", Plain).update("\n".join(lines))
+        shown.first(Plain).update("\n".join(lines))
 
     def action_back(self) -> None:
         """The menu is the top: nothing to go back to."""

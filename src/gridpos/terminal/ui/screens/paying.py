@@ -202,6 +202,14 @@ class ConfirmScreen(PosScreen):
         yield Plain(self.t("confirm.change", amount=yuan(draft.change)), id="confirm-change")
         if draft.still_owed:
             yield Plain(self.t("confirm.partial", amount=yuan(draft.still_owed)), classes="notice")
+        session = self.pos.terminal.session
+        if not view.offline and session is not None and draft.cash > session.float_available:
+            # the server decides (a top-up may have come since); the collector is warned first
+            yield Plain(
+                self.t("confirm.float_short", available=yuan(session.float_available)),
+                classes="notice",
+                id="confirm-float-short",
+            )
 
     def action_pay(self) -> None:
         draft = self.draft
