@@ -25,6 +25,7 @@ from gridpos.adapters.db.tables import reconciliation_resolutions, reconciliatio
 from gridpos.application.console import ConsoleServices
 from gridpos.application.console.access import Role
 from gridpos.application.demo_setup import demo_password
+from gridpos.application.reconciliation.run import RunRequest, complete_run, open_run
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
 from gridpos.interfaces.console.spreadsheets import XLSX_TYPE
 from mis.test_demo_setup import CHEAP
@@ -140,6 +141,11 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     assert outcomes == {"mis_missing": "repaired", "amount_differs": "queued"}
     assert "已自动修复" in page.text
     assert "转人工处理" in page.text
+    # what the engine did and read is said in the visitor's language
+    assert "已通过发件箱重新上送（消息" in page.text
+    assert "从营销系统读取本渠道进账 1 笔" in page.text
+    assert "re-posted" not in page.text
+    assert "postings of ours" not in page.text
     listed = client.get("/console/reconciliation/runs?state=open")
     assert f'data-run="{run_id}"' in listed.text
     assert f'data-run="{run_id}"' not in client.get("/console/reconciliation/runs?state=clean").text
@@ -154,6 +160,8 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     english = client.get(run_path).text
     assert "Repaired automatically" in english
     assert "Queued for a person" in english
+    assert "re-posted through the outbox (message" in english
+    assert "postings of ours read from the MIS: 1" in english
     client.cookies.set("gp_lang", "zh_CN")
 
     # the report: a PDF with the Chinese font embedded, a workbook of three sheets
@@ -186,6 +194,8 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     item_path = f"/console/reconciliation/items/{item_ids[0]}"
     item = client.get(item_path)
     assert 'data-record="mis"' in item.text
+    assert '<small data-field="reason">营销系统进账金额不同</small>' in item.text
+    assert "批次尚未扎帐" in item.text  # the batch's coverage, said in words
     version = _version(item.text)
     request = {"csrf_token": csrf, "version": version, "action": "write_off", "reason": ""}
     silent = client.post(f"{item_path}/requests", data=request)
@@ -233,6 +243,14 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     done = client.get(approved.headers["location"])
     assert 'data-state="written_off"' in done.text
     assert "申请已批准并执行" in done.text
+    assert '<td data-field="outcome">已核销：营销系统已更正</td>' in done.text
+    assert '<dd data-field="note">已核销：营销系统已更正</dd>' in done.text
+    client.cookies.set("gp_lang", "en")
+    assert (
+        '<td data-field="outcome">written off: 营销系统已更正</td>'
+        in client.get(approved.headers["location"]).text
+    )
+    client.cookies.set("gp_lang", "zh_CN")
     assert 'data-item="' not in client.get("/console/reconciliation/queue").text
     assert 'data-alert="reconciliation_open"' not in client.get("/console/monitoring").text
 
@@ -247,4 +265,63 @@ def test_a_run_from_the_console_repaired_queued_resolved_by_two_and_clean_again(
     assert 'data-state="clean"' in clean.text
     assert f"与第 {run_id} 次对账相比" in clean.text
     world.audit_clean()
+    terminal.close()
+
+
+def test_a_running_run_shows_how_far_it_has_got_and_its_page_reloads_when_it_is_done(
+    world: World, client: TestClient
+) -> None:
+    terminal = world.terminal()
+    view = terminal.query_account(C)
+    terminal.pay(view, view.total_due)
+    world.deliver()
+    day = world.today()
+    _sign_in(client, world, Role.FINANCE)
+    started = open_run(
+        world.recon, RunRequest(date_from=day, date_to=day, origin="console", actor="test")
+    )
+    run_path = f"/console/reconciliation/runs/{started.run_id}"
+
+    # opened, the MIS not read yet: the page says so and polls; no figures, no documents yet
+    page = client.get(run_path)
+    assert page.status_code == 200
+    assert 'data-state="running"' in page.text
+    assert 'data-phase="reading_mis"' in page.text
+    assert "对账进行中：正在读取营销系统进账。" in page.text
+    assert f'hx-get="{run_path}/progress"' in page.text
+    assert 'id="report-pdf"' not in page.text
+    assert 'id="differences"' not in page.text
+    assert 'data-state="running"' in client.get("/console/reconciliation/runs").text
+    polled = client.get(f"{run_path}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 200
+    assert polled.text.lstrip().startswith('<section class="card" id="run-progress"')
+    client.cookies.set("gp_lang", "en")
+    english = client.get(f"{run_path}/progress", headers={"HX-Request": "true"}).text
+    assert "The reconciliation is running: reading the MIS's postings." in english
+    client.cookies.set("gp_lang", "zh_CN")
+
+    assert 'id="run-stalled"' not in page.text
+    assert 'id="run-again"' not in page.text  # not while it goes on
+
+    # far longer than any run takes: the process most likely stopped; it may be run again
+    world.advance(minutes=31)
+    stalled = client.get(run_path).text
+    assert "处理它的服务进程很可能已经停止" in stalled
+    assert 'id="run-again"' in stalled
+
+    # done: the poll tells the page to reload, and the page shows the outcome
+    complete_run(world.recon, started)
+    over = client.get(f"{run_path}/progress", headers={"HX-Request": "true"})
+    assert (over.status_code, over.headers.get("HX-Refresh")) == (204, "true")
+    plain = client.get(f"{run_path}/progress")
+    assert (plain.status_code, plain.headers["location"]) == (303, run_path)
+    done = client.get(run_path)
+    assert 'data-state="clean"' in done.text
+    assert 'id="run-progress"' not in done.text
+    assert 'id="report-pdf"' in done.text
+    assert client.get("/console/reconciliation/runs/999999/progress").status_code == 404
+    other = world.actor(Role.STATION_HEAD, index=1)
+    assert other.org_code != world.actor(Role.STATION_HEAD).org_code
+    _sign_in(client, world, Role.STATION_HEAD, index=1)
+    assert client.get(f"{run_path}/progress").status_code == 403
     terminal.close()

@@ -29,6 +29,7 @@ from gridpos.application.reconciliation import (
     run_report,
     work_queue,
 )
+from gridpos.application.reconciliation.notes import read_note, say
 from gridpos.domain.payment_state import PaymentState
 from gridpos.domain.reconciliation import Action
 
@@ -77,7 +78,11 @@ def test_a_repair_the_float_cannot_take_is_refused_then_confirmed_by_two_people(
 
     run, found = world.reconcile()
     assert [(d.kind, d.safe, d.outcome) for d in found] == [("terminal_only", True, "refused")]
-    assert found[0].outcome_note.startswith("float_insufficient")
+    refused = read_note(found[0].outcome_note)
+    assert refused is not None
+    assert (refused.code, refused.values["code"]) == ("repair_refused", "float_insufficient")
+    assert say(refused, lambda message: message, "zh").startswith("automatic repair refused: ")
+    assert "float_insufficient" in refused.en
     assert (run.repaired, run.open) == (0, 1)
     assert world.payment_count(taken.txn_id) == 0  # nothing applied
     assert world.float_of_agent() == (1_000, 0)
@@ -110,9 +115,9 @@ def test_a_repair_the_float_cannot_take_is_refused_then_confirmed_by_two_people(
         ResolutionRequest(detail.item.id, detail.item.version, "confirm", "收费员脱机收款属实"),
     )
     assert work_queue(world.recon, head, waiting_decision=True).total == 1
-    assert approve_resolution(world.recon, finance, resolution_id=asked).startswith(
-        "confirmed from the terminal's journal"
-    )
+    confirmed = approve_resolution(world.recon, finance, resolution_id=asked)
+    assert confirmed.code == "confirmed_from_journal"
+    assert confirmed.en.startswith("confirmed from the terminal's journal as payment ")
     payment = world.payment(taken.txn_id)
     assert (payment.state, payment.cash) == ("confirmed", view.total_due)
     assert world.float_of_agent() == (1_000 + 10_000 - view.total_due, 0)

@@ -14,6 +14,7 @@ from gridpos.application.reconciliation import (
     item_detail,
     request_resolution,
 )
+from gridpos.application.reconciliation.notes import Note
 from gridpos.domain.payment_state import PaymentState
 from gridpos.domain.reconciliation import Action
 
@@ -22,7 +23,7 @@ from .world import B, C, D, World
 PAY = "^/t/v1/pay$"
 
 
-def _resolve(world: World, item_id: int, action: Action, reason: str) -> str:
+def _resolve(world: World, item_id: int, action: Action, reason: str) -> Note:
     """A station head asks, finance approves; what was done."""
     head, finance = world.actor(Role.STATION_HEAD), world.actor(Role.FINANCE)
     detail = item_detail(world.recon, head, item_id)
@@ -106,7 +107,10 @@ def test_a_posting_edited_at_the_mis_is_written_off_by_two_people(world: World) 
         approve_resolution(world.recon, head, resolution_id=asked)
     assert own.value.code == "same_operator"
     outcome = approve_resolution(world.recon, finance, resolution_id=asked)
-    assert outcome.startswith("written off")
+    assert (outcome.code, outcome.en) == (
+        "written_off",
+        "written off: 营销系统已更正，工单 2026-117",
+    )
     with pytest.raises(ReconciliationError) as twice:
         approve_resolution(world.recon, world.actor(Role.FINANCE, index=1), resolution_id=asked)
     assert twice.value.code == "resolution_decided"
@@ -144,7 +148,7 @@ def test_cut_after_commit_and_the_collector_cancelling_is_reversed_under_maker_c
     float_before = world.float_of_agent()
 
     outcome = _resolve(world, found[0].item_id, Action.REVERSE, "顾客取回现金，冲正未到达")
-    assert outcome.startswith("reversal of payment")
+    assert (outcome.code, outcome.values) == ("reversal_recorded", {"txn": cut.txn_id})
     assert world.payment(cut.txn_id).state == "reversed"
     assert world.float_of_agent()[0] == float_before[0] + view.total_due
     world.script()
@@ -229,7 +233,7 @@ def test_a_journal_uploaded_twice_counts_once_and_is_confirmed_by_two_people(
     assert run.company.count == 2
 
     outcome = _resolve(world, found[0].item_id, Action.CONFIRM, "收费员确认已收现金，补打收据")
-    assert outcome.startswith("confirmed")
+    assert outcome.code == "confirmed_as_recorded"
     world.script()
     assert terminal.resolve_pending().complete
     assert terminal.payment(unknown.txn_id).state is PaymentState.CONFIRMED

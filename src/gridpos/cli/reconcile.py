@@ -36,6 +36,7 @@ from gridpos.application.reconciliation import (
     reconcile,
     run_outcome,
 )
+from gridpos.application.reconciliation.notes import in_english
 from gridpos.bootstrap import SystemClock
 from gridpos.cli.db import EXIT_DATABASE, DatabaseUrl, database_errors
 from gridpos.cli.mis_options import MisApiKey, MisUrl, current_engine, settings_with
@@ -97,9 +98,13 @@ def _report(services: ReconciliationServices, run_id: int, *, as_json: bool) -> 
     if as_json:
         payload: dict[str, Any] = {
             **asdict(summary),
+            "mis_note": in_english(summary.mis_note),
             "clean": summary.clean,
             "by_kind": [asdict(count) for count in by_kind],
-            "differences": [asdict(difference) for difference in differences],
+            "differences": [
+                {**asdict(difference), "outcome_note": in_english(difference.outcome_note)}
+                for difference in differences
+            ],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     else:
@@ -117,7 +122,7 @@ def _text(summary: Any, by_kind: Any, differences: Any) -> str:
     s = summary
     lines = [
         f"run {s.id}: {s.date_from} .. {s.date_to}, {s.scope_kind} {s.scope_code} {s.scope_name}",
-        f"MIS: {s.mis_source} — {s.mis_note}",
+        f"MIS: {s.mis_source} — {in_english(s.mis_note)}",
         f"terminal journals  {s.terminal.count:>9}  {_yuan(s.terminal.amount):>14}"
         f"   (+ attested by balanced batches {s.attested.count}, {_yuan(s.attested.amount)};"
         f" not yet reported {s.unreported.count}, {_yuan(s.unreported.amount)})",
@@ -136,7 +141,7 @@ def _text(summary: Any, by_kind: Any, differences: Any) -> str:
     lines.extend(
         f"  {d.kind:<15} {d.txn_id}  journal {d.journal_cash}/{d.journal_state}"
         f"  company {d.company_cash}/{d.company_state}  MIS {d.mis_cash}/{d.mis_state}"
-        f"  → {d.remedy}: {d.outcome} {d.outcome_note}".rstrip()
+        f"  → {d.remedy}: {d.outcome} {in_english(d.outcome_note)}".rstrip()
         for d in differences
         if d.change != "cleared"
     )

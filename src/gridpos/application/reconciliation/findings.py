@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from gridpos.adapters.db.reconciliation.runs import ItemRow, RunStore
 from gridpos.application.reconciliation.evidence import Evidence, records
+from gridpos.application.reconciliation.notes import note
 from gridpos.application.reconciliation.scope import Scope
 from gridpos.domain.reconciliation import Finding, Remedy, signature
 
@@ -126,11 +127,11 @@ def _decide(item: ItemRow, finding: Finding, sig: str) -> tuple[str, str, str]:
     """(item state, outcome, note) for a difference found again."""
     if item.state == "cleared":
         state, outcome = _fresh(finding)
-        return state, outcome, "found again after it had cleared"
+        return state, outcome, note("found_again").stored()
     if item.state in ("resolved", "written_off"):
         if item.signature == sig:
             return item.state, "accepted", ""
-        return "open", "reopened", "the figures changed since it was resolved"
+        return "open", "reopened", note("changed_since_resolved").stored()
     if item.state == "requested":
         return "requested", "requested", ""
     if item.state == "open":
@@ -139,7 +140,7 @@ def _decide(item: ItemRow, finding: Finding, sig: str) -> tuple[str, str, str]:
         return "awaiting", "to_repair", ""
     if finding.safe and item.repairs == 0:
         return "awaiting", "to_repair", ""
-    return "open", "queued", "repaired before and still there: a person should look at it"
+    return "open", "queued", note("repaired_before").stored()
 
 
 def record_findings(
@@ -182,17 +183,17 @@ def record_findings(
                 fresh_rows.append(row)
                 row.update(change="new", previous_id=None, outcome=outcome, outcome_note="")
             else:
-                state, outcome, note = _decide(item, finding, sig)
+                state, outcome, said = _decide(item, finding, sig)
                 if outcome == "accepted":
                     values = {"last_run_id": window.run_id, "updated_at": window.now}
                 if not _move(store, item, {**values, "state": state}):
-                    outcome, note = "queued", "changed by an operator while the run was recorded"
+                    outcome, said = "queued", note("changed_while_recorded").stored()
                 row.update(
                     item_id=item.id,
                     change="new" if item.state == "cleared" else "again",
                     previous_id=last.get(item.id),
                     outcome=outcome,
-                    outcome_note=note,
+                    outcome_note=said,
                 )
             rows.append(row)
             recorded.differences += 1
@@ -259,7 +260,7 @@ def _clear(store: RunStore, window: RunWindow) -> int:
                 "business_date": item.business_date,
                 "account_no": item.account_no,
                 "outcome": "cleared",
-                "outcome_note": f"no longer found (was {item.state})",
+                "outcome_note": note("no_longer_found", was=item.state).stored(),
             }
         )
     store.add_differences(rows)

@@ -32,6 +32,8 @@ from gridpos.application.payments.undo import undo_confirmed_payment
 from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import item_changed, not_found, refusal
 from gridpos.application.reconciliation.journal_confirm import confirm_from_journal
+from gridpos.application.reconciliation.notes import Note
+from gridpos.application.reconciliation.notes import note as said
 from gridpos.application.reconciliation.repair import repost
 from gridpos.domain.errors import DomainError
 from gridpos.domain.ledger import EventKind
@@ -210,7 +212,7 @@ def _waiting(uow: SqlUnitOfWork, actor: Actor, resolution_id: int) -> tuple[Reso
 
 def _mis_side_cancel(
     services: ReconciliationServices, item: ItemRow, *, actor: Actor, reason: str
-) -> str:
+) -> Note:
     """冲销 of the MIS's posting when the company has nothing standing to undo with it."""
     if services.mis is None:
         raise refusal(
@@ -222,7 +224,7 @@ def _mis_side_cancel(
     try:
         found = services.mis.find_posting(item.txn_id)
         if found is None or found.state != "posted":
-            return "the MIS has no standing posting of it any more"
+            return said("mis_not_standing")
         result = services.mis.undo_posting(
             item.txn_id,
             UndoRequest(
@@ -241,7 +243,7 @@ def _mis_side_cancel(
             zh="营销系统暂不可用，请稍后再审批",
             en=f"the MIS could not cancel the posting now ({exc.code}): approve again later",
         ) from exc
-    return f"the MIS posting {result.serial} was cancelled"
+    return said("mis_cancelled", serial=result.serial)
 
 
 def _apply(
@@ -251,14 +253,14 @@ def _apply(
     resolution: ResolutionRow,
     *,
     actor: Actor,
-) -> str:
+) -> Note:
     """Apply an approved action in ``uow`` (not committed); what was done."""
     action = Action(resolution.action)
     now = services.clock.now()
     today = services.today(now)
     kind = DifferenceKind(item.kind)
     if action is Action.WRITE_OFF:
-        return f"written off: {resolution.reason}"
+        return said("written_off", reason=resolution.reason)
     if action is Action.CONFIRM:
         if kind is DifferenceKind.TERMINAL_ONLY:
             journal = journal_row(uow.connection, item.terminal_id or 0, item.txn_id)
@@ -272,15 +274,15 @@ def _apply(
             payment_id = confirm_from_journal(
                 uow, services, journal, actor=actor.audit_name, now=now, enforce_limits=False
             )
-            return f"confirmed from the terminal's journal as payment {payment_id}, posting queued"
+            return said("confirmed_from_journal", payment=payment_id)
         if kind is DifferenceKind.MIS_MISSING and item.payment_id is not None:
-            return f"posted again through the outbox (row {repost(uow, item.payment_id, now=now)})"
-        return "confirmed: the company's payment stands as recorded (reprint from the terminal)"
+            return said("reposted", outbox=repost(uow, item.payment_id, now=now))
+        return said("confirmed_as_recorded")
     if (
         item.payment_id is None
         or lock_payment_state(uow.connection, item.payment_id) != "confirmed"
     ):
-        return "cancelled at the MIS"  # the MIS side was cancelled before this transaction
+        return said("cancelled_at_mis")  # the MIS side was cancelled before this transaction
     payment = uow.payments.by_id(item.payment_id)
     undo = EventKind.REVERSAL if action is Action.REVERSE else EventKind.CANCELLATION
     if undo is EventKind.REVERSAL and payment.business_date != today:
@@ -301,13 +303,14 @@ def _apply(
         now=now,
         reason=resolution.reason,
     )
-    return f"{undo.value} of payment {payment.txn_id} recorded, the MIS told through the outbox"
+    recorded = "reversal_recorded" if undo is EventKind.REVERSAL else "cancellation_recorded"
+    return said(recorded, txn=payment.txn_id)
 
 
 def approve_resolution(
     services: ReconciliationServices, actor: Actor, *, resolution_id: int, note: str = ""
-) -> str:
-    """Approve a waiting request and apply it; what was done.
+) -> Note:
+    """Approve a waiting request and apply it; what was done (:mod:`.notes`).
 
     Raises :class:`~gridpos.application.console.errors.AccessDeniedError`;
     :class:`ReconciliationError`: ``resolution_unknown``, ``resolution_decided`` (another
@@ -319,7 +322,7 @@ def approve_resolution(
     with services.reading() as uow:
         resolution, item = _waiting(uow, actor, resolution_id)
         company = company_of(uow, item)
-    mis_note = ""
+    mis_note: Note | None = None
     if Action(resolution.action) is Action.CANCEL and not company.stands:
         mis_note = _mis_side_cancel(services, item, actor=actor, reason=resolution.reason)
     now = services.clock.now()
@@ -334,7 +337,7 @@ def approve_resolution(
                 decided_by=actor.operator_id,
                 now=now,
                 note=note.strip()[:REASON_MAX],
-                outcome=outcome,
+                outcome=outcome.stored(),
             ):
                 raise refusal(
                     "resolution_decided",
@@ -350,7 +353,7 @@ def approve_resolution(
                     "state": final,
                     "resolved_by": actor.operator_id,
                     "resolved_at": now,
-                    "note": outcome,
+                    "note": outcome.stored(),
                     "updated_at": now,
                 },
             ):
@@ -366,7 +369,7 @@ def approve_resolution(
                     "action": resolution.action,
                     "resolution": resolution.id,
                     "requested_by": resolution.requested_by,
-                    "outcome": outcome,
+                    "outcome": outcome.en,
                 },
             )
             uow.commit()

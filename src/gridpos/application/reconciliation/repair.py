@@ -31,6 +31,7 @@ from gridpos.application.payments.undo import MIS_CANCEL_TOPIC
 from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import refusal
 from gridpos.application.reconciliation.journal_confirm import confirm_from_journal
+from gridpos.application.reconciliation.notes import Note, bilingual, note
 from gridpos.domain.errors import DomainError
 from gridpos.domain.reconciliation import Remedy
 
@@ -66,21 +67,21 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
             store = RunStore(uow.connection)
             item = store.item(row.item_id)
             if item is None or item.state != "awaiting" or item.last_run_id != row.run_id:
-                store.set_outcome(row.id, outcome="skipped", note="the item moved on meanwhile")
+                store.set_outcome(row.id, outcome="skipped", note=note("item_moved_on").stored())
                 uow.commit()
                 return "skipped"
             if remedy is Remedy.AWAIT_DELIVERY:
-                store.set_outcome(row.id, outcome="awaiting", note="the outbox still holds it")
+                store.set_outcome(row.id, outcome="awaiting", note=note("outbox_holds_it").stored())
                 uow.commit()
                 return "awaiting"
-            note = _apply(uow, services, remedy, row, actor=actor)
+            done = _apply(uow, services, remedy, row, actor=actor)
             if not store.change_item(
                 item.id,
                 version=item.version,
                 values={
                     "state": "repaired",
                     "repairs": item.repairs + 1,
-                    "note": note,
+                    "note": done.stored(),
                     "updated_at": now,
                 },
             ):
@@ -90,18 +91,27 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
                     zh="处理期间差异已被其他操作员处理",
                     en="an operator acted on the difference meanwhile",
                 )
-            store.set_outcome(row.id, outcome="repaired", note=note)
+            store.set_outcome(row.id, outcome="repaired", note=done.stored())
             uow.audit.append(
                 occurred_at=now,
                 actor=actor,
                 action="reconciliation.repair",
                 subject=f"payment:{row.txn_id}",
-                details={"remedy": remedy.value, "kind": row.kind, "run": row.run_id, "note": note},
+                details={
+                    "remedy": remedy.value,
+                    "kind": row.kind,
+                    "run": row.run_id,
+                    "note": done.en,
+                },
             )
             uow.commit()
         return "repaired"
     except DomainError as exc:
-        reason = f"{exc.code}: {exc.message_en}"
+        reason = note(
+            "repair_refused",
+            code=exc.code,
+            **bilingual("reason", zh=exc.message_zh, en=f"{exc.code}: {exc.message_en}"),
+        ).stored()
         with services.writing() as uow:
             store = RunStore(uow.connection)
             item = store.item(row.item_id)
@@ -111,7 +121,7 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
                     version=item.version,
                     values={
                         "state": "open",
-                        "note": f"repair refused — {reason}",
+                        "note": reason,
                         "updated_at": now,
                     },
                 )
@@ -129,14 +139,14 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
 
 def _apply(
     uow: SqlUnitOfWork, services: ReconciliationServices, remedy: Remedy, row: Any, *, actor: str
-) -> str:
+) -> Note:
     now = services.clock.now()
     if remedy is Remedy.REPOST:
         outbox_id = repost(uow, row.payment_id, now=now)
-        return f"re-posted through the outbox (row {outbox_id})"
+        return note("reposted", outbox=outbox_id)
     if remedy is Remedy.RESEND_UNDO:
         outbox_id = resend_undo(uow, row.payment_id, now=now)
-        return f"undo sent again through the outbox (row {outbox_id})"
+        return note("undo_resent", outbox=outbox_id)
     if remedy is Remedy.CONFIRM_FROM_JOURNAL:
         journal = (
             journal_row(uow.connection, row.terminal_id, row.txn_id) if row.terminal_id else None
@@ -151,7 +161,7 @@ def _apply(
         payment_id = confirm_from_journal(
             uow, services, journal, actor=actor, now=now, enforce_limits=True
         )
-        return f"confirmed from the terminal's journal as payment {payment_id}, posting queued"
+        return note("confirmed_from_journal", payment=payment_id)
     raise refusal(
         "remedy_not_automatic",
         field="remedy",

@@ -1,15 +1,18 @@
 """对账: reconcile a range of business dates for an organisation node, three ways.
 
-1. The MIS side is read (the posting detail or the reconciliation file of every date, from the
+1. The run is written (``running``) at once, so it can be shown while it goes on
+   (:func:`open_run`); the rest (:func:`complete_run`) may run in the background.
+2. The MIS side is read (the posting detail or the reconciliation file of every date, from the
    MIS) and loaded in bulk — or a load given (an imported file, a benchmark's) is used. When the
    MIS cannot be read, the run compares the journals and the company's payments alone and says
    why; nothing about the MIS is cleared then.
-2. The run is written (``running``) with an audit entry.
 3. One statement matches the three sets and totals each side (:mod:`gridpos.adapters.db.
    reconciliation.sets`), inside one read-only snapshot with the reading of the candidates.
 4. The domain classifies each candidate; the differences are recorded against the work queue,
-   with what changed since the previous run over the same range (:mod:`.findings`).
-5. Safe remedies are applied, each in its own transaction (:mod:`.repair`), unless asked not to.
+   with what changed since the previous run over the same range (:mod:`.findings`), with an
+   audit entry.
+5. Safe remedies are applied, each in its own transaction (:mod:`.repair`), unless asked not to;
+   then the run is ``done``.
 
 A run that fails is marked failed with its reason; its differences are not half-recorded (step 4
 is one transaction).
@@ -31,6 +34,7 @@ from gridpos.application.reconciliation.errors import refusal
 from gridpos.application.reconciliation.evidence import gather, records
 from gridpos.application.reconciliation.findings import RunWindow, record_findings
 from gridpos.application.reconciliation.mis_side import FILE, REPORT, fetch_mis
+from gridpos.application.reconciliation.notes import Note, note
 from gridpos.application.reconciliation.repair import repair_run
 from gridpos.application.reconciliation.scope import Scope, resolve_scope
 from gridpos.domain.reconciliation import Between, classify
@@ -97,11 +101,12 @@ def _mis_side(
                 zh="营销系统数据批次不存在",
                 en=f"there is no MIS load {request.mis_load_id}",
             )
-        return load.id, load.source, f"load {load.id} ({load.source})", load.source != REPORT
+        stored = note("mis_load", load=load.id).stored()
+        return load.id, load.source, stored, load.source != REPORT
     if request.mis_source == "none":
-        return None, "none", "the MIS was not compared (asked so)", False
+        return None, "none", note("mis_not_compared").stored(), False
     if services.mis is None:
-        return None, "none", "no MIS is configured: the MIS was not compared", False
+        return None, "none", note("mis_not_configured").stored(), False
     try:
         fetched = fetch_mis(
             services.mis,
@@ -110,7 +115,7 @@ def _mis_side(
             source=request.mis_source,
         )
     except (MisError, BankFileError) as exc:
-        return None, "none", f"the MIS could not be read: {exc}", False
+        return None, "none", note("mis_unreadable", error=str(exc)[:500]).stored(), False
     now = services.clock.now()
     with services.writing() as uow:
         load_id = MisLoads(uow.connection).add(
@@ -124,16 +129,21 @@ def _mis_side(
             created_by=request.actor,
         )
         uow.commit()
-    note = f"{len(fetched.lines)} postings of ours read from the MIS ({request.mis_source})"
+    more = []
     if fetched.other_count:
-        note += f"; {fetched.other_count} of other channels left out"
+        more.append(note("mis_other_channels", count=fetched.other_count))
     if fetched.undos_before_range:
-        note += f"; {fetched.undos_before_range} undos of postings before the range left out"
-    return load_id, request.mis_source, note, request.mis_source == FILE
+        more.append(note("mis_undos_before", count=fetched.undos_before_range))
+    read = Note(
+        "mis_read",
+        {"count": len(fetched.lines), "source": request.mis_source},
+        tuple(more),
+    )
+    return load_id, request.mis_source, read.stored(), request.mis_source == FILE
 
 
 def reconcile(services: ReconciliationServices, request: RunRequest) -> int:
-    """Run a reconciliation (see the module docstring); the run's id.
+    """Run a reconciliation (see the module docstring) to its end; the run's id.
 
     Raises :class:`ReconciliationError`: ``date_range_invalid``, ``mis_source_invalid``,
     ``scope_unknown``, ``mis_load_unknown``; and
@@ -141,15 +151,42 @@ def reconcile(services: ReconciliationServices, request: RunRequest) -> int:
     of ``request.schedule_key`` was already started. Anything unanticipated marks the run failed
     and is raised again.
     """
+    started = open_run(services, request)
+    complete_run(services, started)
+    return started.run_id
+
+
+@dataclass(frozen=True, slots=True)
+class StartedRun:
+    """A run written ``running`` and what it is to do."""
+
+    run_id: int
+    request: RunRequest
+    scope: Scope
+
+
+def open_run(services: ReconciliationServices, request: RunRequest) -> StartedRun:
+    """Check ``request`` and write its run ``running`` (the MIS side not read yet: its note
+    empty) with an id to show at once; :func:`complete_run` does the rest.
+
+    Raises what :func:`reconcile` raises before anything is written.
+    """
     _check_request(request)
     with services.reading() as uow:
         scope = resolve_scope(uow.connection, request.scope_code)
-    load_id, source, note, at_day_end = _mis_side(services, request)
-    started = time.monotonic()
-    now = services.clock.now()
+        if (
+            request.mis_load_id is not None
+            and MisLoads(uow.connection).get(request.mis_load_id) is None
+        ):
+            raise refusal(
+                "mis_load_unknown",
+                field="mis_load_id",
+                zh="营销系统数据批次不存在",
+                en=f"there is no MIS load {request.mis_load_id}",
+            )
+    source = request.mis_source if request.mis_load_id is None else "none"
     with services.writing() as uow:
-        store = RunStore(uow.connection)
-        run_id = store.start(
+        run_id = RunStore(uow.connection).start(
             {
                 "date_from": request.date_from,
                 "date_to": request.date_to,
@@ -160,33 +197,49 @@ def reconcile(services: ReconciliationServices, request: RunRequest) -> int:
                 "agent_id": scope.agent_id,
                 "terminal_id": scope.terminal_id,
                 "mis_source": source,
-                "mis_load_id": load_id,
-                "mis_note": note,
+                "mis_load_id": None,
+                "mis_note": "",
                 "origin": request.origin,
                 "schedule_key": request.schedule_key,
                 "started_by": request.actor,
-                "started_at": now,
+                "started_at": services.clock.now(),
             }
         )
         uow.commit()
+    return StartedRun(run_id=run_id, request=request, scope=scope)
+
+
+def complete_run(services: ReconciliationServices, started: StartedRun) -> None:
+    """Read the MIS side, match, record and repair the run :func:`open_run` wrote; the run is
+    ``done`` once its safe remedies are applied. Anything unanticipated marks the run failed
+    with its reason and is raised again."""
+    request, run_id = started.request, started.run_id
     try:
+        load_id, source, mis_note, at_day_end = _mis_side(services, request)
+        with services.writing() as uow:
+            RunStore(uow.connection).update(
+                run_id, {"mis_source": source, "mis_load_id": load_id, "mis_note": mis_note}
+            )
+            uow.commit()
         _match_and_record(
             services,
             request,
-            scope=scope,
+            scope=started.scope,
             run_id=run_id,
             load_id=load_id,
             at_day_end=at_day_end,
-            started=started,
+            started=time.monotonic(),
         )
+        if request.repair:
+            repair_run(services, run_id, actor=request.actor)
+        with services.writing() as uow:
+            RunStore(uow.connection).finish(run_id, now=services.clock.now(), values={})
+            uow.commit()
     except BaseException as exc:
         with services.writing() as uow:
             RunStore(uow.connection).fail(run_id, now=services.clock.now(), failure=repr(exc))
             uow.commit()
         raise
-    if request.repair:
-        repair_run(services, run_id, actor=request.actor)
-    return run_id
 
 
 def _match_and_record(
@@ -253,10 +306,9 @@ def _match_and_record(
             for name in figures.__dataclass_fields__
             if name != "candidates"
         }
-        store.finish(
+        store.update(
             run_id,
-            now=now,
-            values={
+            {
                 **figure_values,
                 "difference_count": recorded.differences,
                 "open_count": recorded.open,

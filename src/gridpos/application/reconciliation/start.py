@@ -1,5 +1,7 @@
 """A reconciliation started by an operator from the console: the form's dates, node and MIS
-source read and checked, the node limited to the operator's subtree, then the engine run.
+source read and checked, the node limited to the operator's subtree, then the run written
+``running`` — the engine's work (:func:`~gridpos.application.reconciliation.run.complete_run`)
+is left to the caller, to do in the background while the run's page shows it going on.
 
 Who: ``reconciliation.resolve`` (finance, station heads), over a node of their subtree — their
 own node when the form names none.
@@ -16,7 +18,13 @@ from gridpos.application.console.errors import field_error
 from gridpos.application.console.payments import read_date_range
 from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import ReconciliationError
-from gridpos.application.reconciliation.run import MAX_DAYS, SOURCES, RunRequest, reconcile
+from gridpos.application.reconciliation.run import (
+    MAX_DAYS,
+    SOURCES,
+    RunRequest,
+    StartedRun,
+    open_run,
+)
 from gridpos.application.reconciliation.scope import MAX_CODE, resolve_scope
 
 
@@ -47,15 +55,16 @@ def _dates(check: FieldChecks, form: RunForm, today: date) -> tuple[date, date]:
     )
 
 
-def start_run(services: ReconciliationServices, actor: Actor, form: RunForm) -> int:
-    """Check ``form`` and reconcile what it names; the run's id.
+def start_run(services: ReconciliationServices, actor: Actor, form: RunForm) -> StartedRun:
+    """Check ``form`` and open the run of what it names (its id, to show at once); pass it to
+    :func:`~gridpos.application.reconciliation.run.complete_run` to reconcile.
 
     Raises :class:`~gridpos.application.console.errors.AccessDeniedError` without
     ``reconciliation.resolve``; :class:`~gridpos.application.console.errors.InvalidFormError`
     naming every refused field (``field_required``, ``date_invalid``, ``date_range_backwards``,
     ``date_range_too_long`` — field ``date_to`` —, ``scope_unknown`` — field ``org``: no such
     node in the operator's subtree —, ``mis_source_invalid`` — field ``source``); and what
-    :func:`~gridpos.application.reconciliation.run.reconcile` raises. Nothing is written when
+    :func:`~gridpos.application.reconciliation.run.open_run` raises. Nothing is written when
     the form is refused.
     """
     require(actor, Permission.RECONCILIATION_RESOLVE)
@@ -86,7 +95,7 @@ def start_run(services: ReconciliationServices, actor: Actor, form: RunForm) -> 
             )
         )
     check.done()
-    return reconcile(
+    return open_run(
         services,
         RunRequest(
             date_from=first,

@@ -30,6 +30,7 @@ from gridpos.domain.reconciliation import Action, DifferenceKind
 
 PAGE_SIZE: Final = 20
 REPORT_MAX: Final = 50_000
+STALLED_AFTER_S: Final = 30 * 60  # a month of a million payments takes about a minute
 KINDS: Final = tuple(kind.value for kind in DifferenceKind)
 
 
@@ -507,3 +508,44 @@ def run_outcome(
         ),
         tuple(_difference(diff) for diff in rows),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """How far a running run has got: ``reading_mis`` (its MIS side not read yet),
+    ``matching`` (the three sides being matched and the differences recorded), ``repairing``
+    (the differences recorded, the safe remedies being applied); the seconds since it
+    started; and whether it has gone on so much longer than any run takes that the process
+    working on it has most likely stopped (:data:`STALLED_AFTER_S`)."""
+
+    phase: str
+    seconds: int
+
+    @property
+    def stalled(self) -> bool:
+        return self.seconds > STALLED_AFTER_S
+
+
+def run_progress(summary: RunSummary, *, now: datetime) -> RunProgress:
+    """The progress of a running run, as its row shows it (:mod:`.run` writes the MIS note
+    once the MIS side is read, and the figures once the differences are recorded)."""
+    if summary.mis_source != "none" and not summary.mis_note:
+        phase = "reading_mis"
+    elif summary.previous_run_id is None and not any(
+        (
+            summary.matched,
+            summary.differences,
+            summary.terminal.count,
+            summary.attested.count,
+            summary.unreported.count,
+            summary.company.count,
+            summary.mis.count,
+        )
+    ):
+        phase = "matching"
+    else:
+        phase = "repairing"
+    started = summary.started_at
+    if started.tzinfo is None and now.tzinfo is not None:
+        started = started.replace(tzinfo=now.tzinfo)
+    return RunProgress(phase=phase, seconds=max(0, int((now - started).total_seconds())))

@@ -1,11 +1,14 @@
 """对账批次: the reconciliation runs (dates, organisation, state; newest first), the form that runs
-one (dates, node of the operator's subtree, MIS source — the engine runs off the event loop and
-the operator lands on the run), and a run's page: the figures per side, the differences by kind
-and what changed since the previous run over the same range, every difference with its records,
-remedy and outcome, and the run's report as PDF and Excel."""
+one (dates, node of the operator's subtree, MIS source — the run is opened at once and the
+engine works on it in the background while the run's page shows how far it has got), and a
+run's page: the figures per side, the differences by kind and what changed since the previous
+run over the same range, every difference with its records, remedy and outcome, and the run's
+report as PDF and Excel."""
 
 from __future__ import annotations
 
+import structlog
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,27 +16,35 @@ from starlette.routing import Route
 from gridpos.application.console import InvalidFormError, Permission
 from gridpos.application.reconciliation import (
     ReconciliationError,
+    ReconciliationServices,
     list_differences,
     run_detail,
     run_report,
 )
-from gridpos.application.reconciliation.run import MAX_DAYS, SOURCES
+from gridpos.application.reconciliation.run import MAX_DAYS, SOURCES, StartedRun, complete_run
 from gridpos.application.reconciliation.search import SearchForm, find_runs
 from gridpos.application.reconciliation.start import RunForm, start_run
-from gridpos.application.reconciliation.views import KINDS
+from gridpos.application.reconciliation.views import KINDS, run_progress
 from gridpos.interfaces.console.i18n import N_
 from gridpos.interfaces.console.registry import ConsoleModule, Page, Section
 from gridpos.interfaces.console.routes.reconciliation_common import (
     OUTCOME_LABELS,
     labels,
     not_found_if_unknown,
+    readers,
     reconciliation_services,
 )
 from gridpos.interfaces.console.routes.reconciliation_queue import module as queue_module
 from gridpos.interfaces.console.routes.reconciliation_report import report_pdf, report_xlsx
 from gridpos.interfaces.console.web import Visit, console_page
 
+_log = structlog.get_logger(__name__)
 RUN_FILTERS = ("date_from", "date_to", "org", "state")
+PHASE_LABELS = {
+    "reading_mis": N_("reading the MIS's postings"),
+    "matching": N_("matching the three sides"),
+    "repairing": N_("applying the safe repairs"),
+}
 DIFFERENCE_FILTERS = ("kind", "outcome", "change", "q")
 CHANGES = ("new", "again", "cleared")
 PAGE = Page(
@@ -77,6 +88,7 @@ async def runs_page(visit: Visit) -> Response:
         errors=errors,
         may_run=visit.actor.can(Permission.RECONCILIATION_RESOLVE),
         **labels(),
+        **readers(visit),
     )
 
 
@@ -91,6 +103,7 @@ def _new_form(
         sources=SOURCES,
         max_days=MAX_DAYS,
         **labels(),
+        **readers(visit),
     )
 
 
@@ -106,21 +119,52 @@ async def new_page(visit: Visit) -> Response:
     return _new_form(visit, values, {}, 200)
 
 
+def _complete(services: ReconciliationServices, started: StartedRun) -> None:
+    """The engine's work on a run opened from the form; a failure is on the run's row."""
+    try:
+        complete_run(services, started)
+    except Exception:  # the run is marked failed with its reason; the visitor sees it there
+        _log.exception("reconciliation_run_failed", run_id=started.run_id)
+
+
 @console_page(Permission.RECONCILIATION_RESOLVE)
 async def new_submit(visit: Visit) -> Response:
-    """Run the reconciliation the form names, then show it."""
+    """Open the run the form names and show it at once; the engine works on it in the
+    background (the run's page follows it until it is done)."""
     values = {name: visit.field(name) for name in ("date_from", "date_to", "org", "source")}
     form = RunForm(**values)
+    services = reconciliation_services(visit)
     try:
-        run_id = await run_in_threadpool(
-            start_run, reconciliation_services(visit), visit.actor, form
-        )
+        started = await run_in_threadpool(start_run, services, visit.actor, form)
     except InvalidFormError as refused:
         return _new_form(visit, values, dict(visit.field_errors(refused.errors)), 422)
     except ReconciliationError as refused:
         field = refused.field if refused.field in values else ""
         return _new_form(visit, values, {field or "": visit.message(refused)}, 422)
-    return visit.redirect(f"/reconciliation/runs/{run_id}")
+    response = visit.redirect(f"/reconciliation/runs/{started.run_id}")
+    response.background = BackgroundTask(_complete, services, started)
+    return response
+
+
+@console_page(Permission.RECONCILIATION_VIEW)
+async def run_progress_part(visit: Visit) -> Response:
+    """A running run's progress (polled by its page); once it is over, the page reloads."""
+    services = reconciliation_services(visit)
+    try:
+        detail = await run_in_threadpool(run_detail, services, visit.actor, _run_id(visit))
+    except ReconciliationError as refused:
+        raise not_found_if_unknown(refused) from refused
+    summary = detail.summary
+    if summary.state != "running":
+        if visit.request.headers.get("hx-request") == "true":
+            return visit.finish(Response(status_code=204, headers={"HX-Refresh": "true"}))
+        return visit.redirect(f"/reconciliation/runs/{summary.id}")
+    return visit.render(
+        "reconciliation/_progress.html",
+        run=summary,
+        progress=run_progress(summary, now=services.clock.now()),
+        phase_labels=PHASE_LABELS,
+    )
 
 
 @console_page(Permission.RECONCILIATION_VIEW)
@@ -155,6 +199,8 @@ async def run_page(visit: Visit) -> Response:
         "reconciliation/run.html",
         detail=detail,
         run=summary,
+        progress=run_progress(summary, now=services.clock.now()),
+        phase_labels=PHASE_LABELS,
         differences=differences,
         filters=filters,
         errors=errors,
@@ -163,6 +209,7 @@ async def run_page(visit: Visit) -> Response:
         may_run=visit.actor.can(Permission.RECONCILIATION_RESOLVE),
         again_source=summary.mis_source if summary.mis_source in SOURCES else "report",
         **labels(),
+        **readers(visit),
     )
 
 
@@ -200,6 +247,7 @@ def module() -> ConsoleModule:
             Route("/reconciliation/runs/new", new_page, methods=["GET"]),
             Route("/reconciliation/runs/new", new_submit, methods=["POST"]),
             Route("/reconciliation/runs/{run_id:int}", run_page, methods=["GET"]),
+            Route("/reconciliation/runs/{run_id:int}/progress", run_progress_part, methods=["GET"]),
             Route("/reconciliation/runs/{run_id:int}/report.pdf", run_pdf, methods=["GET"]),
             Route("/reconciliation/runs/{run_id:int}/report.xlsx", run_xlsx, methods=["GET"]),
             *queue.routes,

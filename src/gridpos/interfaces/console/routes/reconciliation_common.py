@@ -4,10 +4,12 @@ shown), and a refusal naming a run or difference that does not exist turned into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gridpos.application.console import NotFoundError
 from gridpos.application.reconciliation import ReconciliationError, ReconciliationServices
+from gridpos.application.reconciliation.notes import say
 from gridpos.domain.money import format_yuan
 from gridpos.interfaces.console.i18n import N_
 from gridpos.interfaces.console.web import Visit
@@ -106,6 +108,71 @@ RECORD_STATE_LABELS = {
     "failed": N_("Failed"),
     "rejected": N_("Rejected"),
 }
+NOTE_LABELS = {
+    "mis_read": N_("postings of ours read from the MIS: %(count)s"),
+    "mis_other_channels": N_("postings of other channels left out: %(count)s"),
+    "mis_undos_before": N_("undos of postings before the range left out: %(count)s"),
+    "mis_not_compared": N_("the MIS was not compared (asked so)"),
+    "mis_not_configured": N_("no MIS is configured: the MIS was not compared"),
+    "mis_unreadable": N_("the MIS could not be read: %(error)s"),
+    "mis_load": N_("compared with MIS load %(load)s"),
+    "reposted": N_("re-posted through the outbox (message %(outbox)s)"),
+    "undo_resent": N_("the undo sent again through the outbox (message %(outbox)s)"),
+    "confirmed_from_journal": N_(
+        "confirmed from the terminal's journal as payment %(payment)s, its posting queued"
+    ),
+    "item_moved_on": N_("the difference moved on meanwhile"),
+    "outbox_holds_it": N_("the outbox still holds it"),
+    "repair_refused": N_("automatic repair refused: %(reason)s"),
+    "found_again": N_("found again after it had cleared"),
+    "changed_since_resolved": N_("the figures changed since it was resolved"),
+    "changed_while_recorded": N_("changed by an operator while the run was recorded"),
+    "repaired_before": N_("repaired before and still there: a person should look at it"),
+    "no_longer_found": N_("no longer found (it was: %(was)s)"),
+    "written_off": N_("written off: %(reason)s"),
+    "mis_cancelled": N_("the MIS posting %(serial)s was cancelled"),
+    "mis_not_standing": N_("the MIS has no standing posting of it any more"),
+    "cancelled_at_mis": N_("cancelled at the MIS"),
+    "confirmed_as_recorded": N_(
+        "confirmed: the company's payment stands as recorded (reprint from the terminal)"
+    ),
+    "reversal_recorded": N_(
+        "reversal of payment %(txn)s recorded, the MIS told through the outbox"
+    ),
+    "cancellation_recorded": N_(
+        "cancellation of payment %(txn)s recorded, the MIS told through the outbox"
+    ),
+}
+REASON_LABELS = {
+    "journal_amount": N_("the journal's amount differs from the payment's"),
+    "journal_confirmed": N_("the terminal's journal has it confirmed"),
+    "journal_offline": N_("the terminal took it offline"),
+    "journal_state": N_("the journal's state differs from the payment's"),
+    "journal_undone": N_("the terminal's journal has it undone"),
+    "journal_waiting_online": N_("the terminal's journal still waits for the server's answer"),
+    "mis_amount": N_("the MIS posted another amount"),
+    "mis_has_a_posting": N_("the MIS already has a posting of it"),
+    "mis_undone": N_("the MIS undid its posting"),
+    "no_payment": N_("the company has no such payment"),
+    "not_in_journal": N_("not in the terminal's uploaded journal"),
+    "post_in_outbox": N_("its posting still waits in the outbox"),
+    "undo_in_outbox": N_("its undo still waits in the outbox"),
+}
+MIS_STATE_REASON = N_("the payment's message to the MIS: %(state)s")
+MIS_STATE_LABELS = {
+    "none": N_("not sent"),
+    "pending": N_("waiting to be sent"),
+    "posted": N_("delivered"),
+    "failed": N_("failed"),
+    "undo_pending": N_("undo waiting to be sent"),
+    "undone": N_("undone"),
+}
+COVERAGE_LABELS = {
+    "detail": N_("batch uploaded line by line"),
+    "attested": N_("batch closed balanced, no lines"),
+    "unreported": N_("batch not closed yet"),
+}
+_NOTE_VALUE_LABELS = {"was": ITEM_STATE_LABELS}
 _SERVICES_KEY = "reconciliation_services"
 
 
@@ -139,6 +206,62 @@ def labels() -> dict[str, Any]:
         "record_state_labels": RECORD_STATE_LABELS,
         "run_state": run_state,
         "yuan": yuan,
+    }
+
+
+def note_reader(visit: Visit) -> Callable[[str], str]:
+    """What turns a kept note (:mod:`gridpos.application.reconciliation.notes`) into the
+    visitor's language; plain text reads as it is."""
+    language = "zh" if visit.locale == "zh_CN" else "en"
+
+    def label(name: str, value: str) -> str:
+        table = _NOTE_VALUE_LABELS.get(name)
+        return visit.gettext(table[value]) if table and value in table else value
+
+    def read(text: str) -> str:
+        return say(text or "", visit.gettext, language, label=label) if text else ""
+
+    return read
+
+
+def reason_reader(visit: Visit) -> Callable[[str], str]:
+    """What says why a remedy was proposed (a finding's reason code) in the visitor's
+    language; an unknown code reads as it is."""
+
+    def read(code: str) -> str:
+        if code in REASON_LABELS:
+            return visit.gettext(REASON_LABELS[code])
+        state = code.removeprefix("mis_state_")
+        if state != code and state in MIS_STATE_LABELS:
+            return visit.gettext(MIS_STATE_REASON) % {
+                "state": visit.gettext(MIS_STATE_LABELS[state])
+            }
+        return code
+
+    return read
+
+
+def who(started_by: str) -> str:
+    """Who started a run, as a person reads it: an operator's account and organisation
+    (``operator:7:finance@340828`` reads ``finance@340828``); anything else as it is."""
+    kind, _, rest = started_by.partition(":")
+    if kind == "operator":
+        number, _, name = rest.partition(":")
+        if number.isdigit() and name:
+            return name
+    return started_by
+
+
+def readers(visit: Visit) -> dict[str, Any]:
+    """The notes', reasons' and coverages' readers for a template's context, and who started
+    a run."""
+    return {
+        "who": who,
+        "note": note_reader(visit),
+        "reason": reason_reader(visit),
+        "coverage": lambda code: (
+            visit.gettext(COVERAGE_LABELS[code]) if code in COVERAGE_LABELS else code
+        ),
     }
 
 

@@ -27,7 +27,10 @@ from gridpos.interfaces.console.documents import attachment
 from gridpos.interfaces.console.i18n import N_
 from gridpos.interfaces.console.registry import ConsoleModule, Page, Section
 from gridpos.interfaces.console.routes.agents import county_today, yuan
-from gridpos.interfaces.console.routes.reconciliation_common import reconciliation_services
+from gridpos.interfaces.console.routes.reconciliation_common import (
+    note_reader,
+    reconciliation_services,
+)
 from gridpos.interfaces.console.web import Visit, console_page
 
 PATH: Final = "/reconciliation/files"
@@ -68,6 +71,7 @@ def _render(
         export_errors=export_errors or {},
         import_refusals=import_refusals or [],
         run=run,
+        note=note_reader(visit),
         run_path=run_path,
         may_import=visit.actor.can(Permission.RECONCILIATION_RESOLVE),
         max_megabytes=MAX_FILE_BYTES // (1024 * 1024),

@@ -29,6 +29,7 @@ from gridpos.interfaces.console.registry import ConsoleModule, Page, Section
 from gridpos.interfaces.console.routes.reconciliation_common import (
     labels,
     not_found_if_unknown,
+    readers,
     reconciliation_services,
 )
 from gridpos.interfaces.console.web import Visit, console_page
@@ -84,6 +85,7 @@ async def _listing(visit: Visit, *, states: tuple[str, ...], template: str) -> R
         states=states,
         kinds=KINDS,
         **labels(),
+        **readers(visit),
     )
 
 
@@ -139,7 +141,9 @@ async def _item(
         },
         "notice": DONE_NOTICES.get(visit.query("done"), ""),
     }
-    return visit.render("reconciliation/item.html", status_code=status, **context, **labels())
+    return visit.render(
+        "reconciliation/item.html", status_code=status, **context, **labels(), **readers(visit)
+    )
 
 
 @console_page(Permission.RECONCILIATION_VIEW)

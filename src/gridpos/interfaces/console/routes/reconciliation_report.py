@@ -21,6 +21,8 @@ from gridpos.interfaces.console.routes.reconciliation_common import (
     RUN_STATE_LABELS,
     SIDES_LABELS,
     labels,
+    note_reader,
+    readers,
     run_state,
 )
 from gridpos.interfaces.console.spreadsheets import Column, ColumnKind, Sheet, xlsx_response
@@ -50,6 +52,7 @@ async def report_pdf(visit: Visit, report: RunReport) -> Response:
             "print_css": PRINT_CSS,
             "html_lang": "zh-CN" if visit.locale == "zh_CN" else "en",
             **labels(),
+            **readers(visit),
         },
     )
     return await pdf_response(html, filename=_filename(report, "pdf"))
@@ -120,6 +123,7 @@ def _sheets(visit: Visit, report: RunReport) -> list[Sheet]:
             for k in report.by_kind
         ],
     )
+    read_note = note_reader(visit)
     differences = Sheet(
         name=_("Differences"),
         columns=(
@@ -157,7 +161,7 @@ def _sheets(visit: Visit, report: RunReport) -> list[Sheet]:
                 _state(visit, d.mis_state),
                 _(REMEDY_LABELS.get(d.remedy, d.remedy)),
                 _(OUTCOME_LABELS.get(d.outcome, d.outcome)),
-                d.outcome_note,
+                read_note(d.outcome_note),
             )
             for d in report.differences
         ],
