@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from gridpos.application.console import ConsoleServices
 from gridpos.application.console.access import Role
 from gridpos.application.demo_setup import demo_password
+from gridpos.application.reconciliation.run import RunRequest, complete_run, open_run
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
 from gridpos.interfaces.console.config import find_node_modules
 from mis.test_demo_setup import CHEAP
@@ -163,3 +164,25 @@ def test_a_run_resolved_by_two_people_in_the_browser(
     terminal.close()
     for page in (finance, head, other):
         page.context.close()
+
+
+def test_a_running_run_is_followed_by_its_page_until_it_is_done(
+    county: County, browser: Browser, screenshots: Path
+) -> None:
+    world = county.world
+    day = world.today()
+    started = open_run(
+        world.recon, RunRequest(date_from=day, date_to=day, origin="console", actor="test")
+    )
+    finance = _page(browser, county, Role.FINANCE)
+    finance.goto(county.url(f"/reconciliation/runs/{started.run_id}"))
+    state = finance.locator("h1 small[data-field=run-state]")
+    expect(state).to_have_attribute("data-state", "running")
+    expect(finance.locator("#run-progress")).to_contain_text("对账进行中：正在读取营销系统进账。")
+    finance.screenshot(path=screenshots / "reconciliation-running.png", full_page=True)
+    complete_run(world.recon, started)
+    # the page polls; once the run is over it reloads itself and shows the outcome
+    expect(state).to_have_attribute("data-state", "clean", timeout=10_000)
+    expect(finance.locator("#run-progress")).to_have_count(0)
+    expect(finance.locator("#report-pdf")).to_be_visible()
+    finance.context.close()
