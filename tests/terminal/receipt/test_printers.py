@@ -83,6 +83,15 @@ def test_a_file_gets_exactly_the_receipt_bytes(tmp_path: Path, rendered: Rendere
     assert target.read_bytes() == rendered.data
 
 
+def test_a_spool_file_keeps_every_receipt_printed_to_it(
+    tmp_path: Path, rendered: RenderedReceipt
+) -> None:
+    target = tmp_path / "spool.bin"
+    for _ in range(2):
+        print_receipt(rendered, connection=FilePrinter(path=str(target)))
+    assert target.read_bytes() == rendered.data * 2
+
+
 def test_a_file_that_cannot_be_opened_is_an_absent_printer(
     tmp_path: Path, rendered: RenderedReceipt
 ) -> None:

@@ -86,6 +86,17 @@ class FilePrinter:
 PrinterConnection = UsbPrinter | SerialPrinter | NetworkPrinter | FilePrinter
 
 
+class _SpoolFile(File):  # type: ignore[misc]
+    """python-escpos' file printer, appending: a spool file keeps every receipt printed to it
+    (python-escpos opens with ``wb``, which would keep only the last); a device node takes the
+    bytes alike."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self._device:
+            self.close()
+        self.device = open(self.devfile, "ab")  # noqa: SIM115 - closed by Escpos.close()
+
+
 @dataclass(frozen=True, slots=True)
 class PrintReport:
     """What went out: bytes and copies."""
@@ -195,7 +206,7 @@ def connect(connection: PrinterConnection) -> Escpos:
                 host=connection.host, port=connection.port, timeout=connection.timeout_s
             )
         case FilePrinter():
-            printer = File(devfile=connection.path)
+            printer = _SpoolFile(devfile=connection.path)
     try:
         printer.open()
     except Exception as exc:  # unplugged, refused, no USB backend: all mean "absent"
