@@ -45,12 +45,12 @@ def test_the_demo_is_set_up_once_under_every_station(server_engine: Engine) -> N
 
     # 24 stations; the 12 odd-numbered ones get two collection points: 36 points
     assert (first.created_points, first.created_terminals, first.funded_agents) == (36, 36, 36)
-    assert first.created_operators == 4 + 24 + 36
+    assert first.created_operators == 4 + 24 * 2 + 36  # a head and a staff per station
     assert _count(server_engine, organisations, organisations.c.level == "collection_point") == 36
     assert _count(server_engine, agents, agents.c.float_available == 500_000) == 36
     assert _count(server_engine, terminals, terminals.c.state == "issued") == 36
     roles = {s.role for s in first.sign_ins}
-    assert roles == {"admin", "finance", "auditor", "station_head", "agent"}
+    assert roles == {"admin", "finance", "auditor", "station_head", "station_staff", "agent"}
 
     agent = next(s for s in first.sign_ins if s.role == "agent")
     assert (agent.org_code, agent.account, agent.terminal_no) == (
@@ -72,7 +72,7 @@ def test_the_demo_is_set_up_once_under_every_station(server_engine: Engine) -> N
     again = set_up_demo(server_engine, clock=clock, hasher=CHEAP, float_fen=500_000)
     assert not again.created
     assert again.sign_ins == first.sign_ins
-    assert _count(server_engine, operators) == 64
+    assert _count(server_engine, operators) == 88
     report = verify_database(SqlUnitOfWork(server_engine, write=False))
     assert report.ok, [b.describe() for b in report.breaks]
 

@@ -5,8 +5,8 @@ creates, under each station, one or two collection points (代收点; the odd-nu
 code order get two), each with an agent whose float is funded by a top-up requested by one finance
 operator and approved by another, the agent's operator account (role ``agent``), and a terminal
 record (``issued``, to be enrolled with ``gridpos terminals enrol-code``); a station head (所长)
-for each station; and at the county an admin, two finance operators (maker and checker) and an
-auditor.
+and a staff member (营业员) for each station; and at the county an admin, two finance operators
+(maker and checker) and an auditor.
 
 Deterministic: the same county gives the same codes, names, terminal numbers and passwords
 (derived from ``seed``). Idempotent: what exists is left as it is (a password changed since is
@@ -238,8 +238,8 @@ def _plan_people(
         )
     ]
     for _, code, name in stations:
-        account = f"zz{code}"
-        people.append(SignIn("station_head", code, name, account, demo_password(seed, account)))
+        for role, account in (("station_head", f"zz{code}"), ("station_staff", f"yy{code}")):
+            people.append(SignIn(role, code, name, account, demo_password(seed, account)))
     people.extend(
         SignIn(
             "agent",

@@ -199,6 +199,7 @@ def _sign_in_lines(sign_ins: list[dict[str, Any]]) -> list[str]:
         ("finance", 2),
         ("auditor", 1),
         ("station_head", 1),
+        ("station_staff", 1),
         ("agent", 3),
     ):
         shown.extend([s for s in sign_ins if s.get("role") == role][:count])
