@@ -95,6 +95,7 @@ class PaymentConnections:
         self._label = redacted(url)
         self._size = size
         self._opened = 0
+        self._waiting = 0  # payments queueing for a connection, served in their order
         # idle connections; None is a free place to open a new one
         self._idle: asyncio.LifoQueue[psycopg.AsyncConnection[Any] | None] = asyncio.LifoQueue()
 
@@ -131,15 +132,22 @@ class PaymentConnections:
         self._size = 0
 
     async def _acquire(self) -> psycopg.AsyncConnection[Any]:
-        if self._idle.empty() and self._opened < self._size:
+        if not self._idle.empty() and not self._waiting:
+            # the usual case: one is free and nobody queues before us, taken without waiting
+            connection = self._idle.get_nowait()
+            return connection if connection is not None else await self._connect()
+        if self._opened < self._size:
             self._opened += 1
             return await self._connect()
+        self._waiting += 1
         try:
             connection = await asyncio.wait_for(self._idle.get(), ACQUIRE_TIMEOUT_S)
         except TimeoutError as exc:
             raise DatabaseUnreachableError(
                 url=self._label, problem=f"no connection free within {ACQUIRE_TIMEOUT_S} s"
             ) from exc
+        finally:
+            self._waiting -= 1
         return connection if connection is not None else await self._connect()
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
@@ -171,10 +179,15 @@ class LoopConnections:
         self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PaymentConnections] = (
             weakref.WeakKeyDictionary()
         )
+        # the loop asked for last and its pool (a server process has one loop)
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], PaymentConnections] | None = None
 
     def current(self) -> PaymentConnections:
         """The pool of the running loop. Raises ``RuntimeError`` outside a loop."""
         loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last[0]() is loop:
+            return last[1]
         pool = self._pools.get(loop)
         if pool is None:
             for old_loop, old_pool in list(self._pools.items()):
@@ -182,6 +195,7 @@ class LoopConnections:
                     old_pool.abandon()
                     del self._pools[old_loop]
             pool = self._pools[loop] = PaymentConnections(self._url, size=self._size)
+        self._last = (weakref.ref(loop), pool)
         return pool
 
 
