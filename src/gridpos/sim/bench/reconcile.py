@@ -10,11 +10,13 @@ of the transaction ids alone is timed too, for comparison; then one reconciliati
 month is timed — the matching, the reading and classifying of the candidates, and the recording
 of every difference against the work queue (the repair step is left out: it writes payments one
 by one and is not what is measured). The run's differences are checked against what the
-generator made on purpose.
+generator made on purpose. Other work may share the cores: the 1-minute load average when the
+timing starts and when it ends is printed with the figures.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -134,6 +136,7 @@ def _measure(engine: Engine, county: BenchCounty) -> dict[str, Any]:
     load_id = generate(engine, county)
     generate_s = time.perf_counter() - started
     _analyse(engine)
+    load_at_start = os.getloadavg()[0]
     window = SetFilter(
         date_from=county.first_day,
         date_to=county.last_day,
@@ -157,6 +160,7 @@ def _measure(engine: Engine, county: BenchCounty) -> dict[str, Any]:
         ),
     )
     seconds = time.perf_counter() - started
+    load_at_end = os.getloadavg()[0]
     with engine.connect() as connection:
         run = connection.execute(
             select(reconciliation_runs).where(reconciliation_runs.c.id == run_id)
@@ -190,6 +194,9 @@ def _measure(engine: Engine, county: BenchCounty) -> dict[str, Any]:
         "limit": f"ratio <= {RATIO_LIMIT}" if postgresql else f"seconds <= {SQLITE_LIMIT_S:g}",
         "within_limit": within,
         "joined_rows": joined_rows,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_1m_at_start": round(load_at_start, 2),
+        "load_average_1m_at_end": round(load_at_end, 2),
         "generate_seconds": round(generate_s, 3),
         "county": {key: str(value) for key, value in asdict(county).items()},
         "run_id": run_id,
