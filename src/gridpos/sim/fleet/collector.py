@@ -41,7 +41,8 @@ from gridpos.terminal import (
 
 T = TypeVar("T")
 
-QUERY_ATTEMPTS = 3
+QUERY_ATTEMPTS = 10  # a customer waiting while there is no signal: tries again…
+QUERY_PATIENCE_S = 45.0  # …for about this long before going away unserved
 SERVICE_ATTEMPTS = 8  # sign-in, 扎帐, sign-out
 COUNTER_RESOLVE_PASSES = 2  # how long a customer waits for an unknown outcome
 PAUSE_S = 1.0
@@ -214,6 +215,7 @@ class Collector:
     # ---- one customer -------------------------------------------------------------------------
 
     def _query(self, terminal: Terminal, visit: Visit) -> AccountView | None:
+        waiting_since = time.monotonic()
         for attempt in range(QUERY_ATTEMPTS):
             started = time.monotonic()
             try:
@@ -226,7 +228,12 @@ class Collector:
                     code=exc.code,
                     query_s=round(time.monotonic() - started, 3),
                 )
-                if attempt < QUERY_ATTEMPTS - 1 and time.time() + PAUSE_S < self.settings.deadline:
+                patient = time.monotonic() - waiting_since + PAUSE_S < QUERY_PATIENCE_S
+                if (
+                    patient
+                    and attempt < QUERY_ATTEMPTS - 1
+                    and time.time() + PAUSE_S < self.settings.deadline
+                ):
                     time.sleep(PAUSE_S)
                     continue
                 return None
