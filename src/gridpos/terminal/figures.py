@@ -20,6 +20,7 @@ from gridpos.terminal.client import Answered, Refused
 from gridpos.terminal.context import TerminalContext
 from gridpos.terminal.errors import NoAnswerError, ServerRefusalError, refusal
 from gridpos.terminal.journal import TxnRecord
+from gridpos.terminal.session import with_float
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ def statistics(
     float_available, float_held = session.float_available, session.float_held
     if server is not None:
         float_available, float_held = server.float_available, server.float_held
+        context.update_session(with_float(session, available=float_available, held=float_held))
     return TerminalStatistics(
         business_date=session.business_date,
         batch_no=session.batch_no,

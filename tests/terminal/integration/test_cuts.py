@@ -60,6 +60,10 @@ def test_pay(county: ServedCounty, tmp_path: Path, cut: str) -> None:
     _heal_and_resolve(county, terminal)
     assert terminal.payment(outcome.txn_id).state is PaymentState.CONFIRMED
     assert [o.txn_id for o in terminal.receipts_waiting()] == [outcome.txn_id]
+    # the float the screen shows is the server's after the payment, though its answer was lost
+    assert terminal.session is not None
+    shown = terminal.session.float_available
+    assert shown == terminal.statistics().float_available
     _agrees(county, terminal)
     terminal.close()
 

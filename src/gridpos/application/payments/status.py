@@ -33,10 +33,11 @@ def payment_status(
             raise RefusalError(ErrorCode.PAYMENT_NOT_FOUND, details={"txn": query.txn_id})
         payment = uow.payments.find(terminal.id, query.txn_id)
         if payment is not None:
+            # the receipt as stored, with the agent's float as it is now (the terminal shows it)
+            available = uow.agents.agent_float(payment.agent_id).float_available
+            receipt = stored_receipt(uow, payment).model_copy(update={"float_available": available})
             answer = PaymentStatusAnswer(
-                txn_id=query.txn_id,
-                state=WirePaymentState(payment.state),
-                receipt=stored_receipt(uow, payment),
+                txn_id=query.txn_id, state=WirePaymentState(payment.state), receipt=receipt
             )
         elif uow.payments.tombstone(terminal.id, query.txn_id) is not None:
             answer = PaymentStatusAnswer(txn_id=query.txn_id, state=WirePaymentState.REVERSED)
