@@ -27,9 +27,9 @@ from gridpos.application.reconciliation.views import (
     PAGE_SIZE,
     QueueItem,
     RunSummary,
+    queue_item,
     run_summary,
 )
-from gridpos.domain.reconciliation import DifferenceKind
 
 WAITING_STATES: Final = ("open", "requested")
 
@@ -173,25 +173,5 @@ def find_items(
             offset=offset_of(page, PAGE_SIZE),
             limit=PAGE_SIZE,
         )
-    items = [
-        QueueItem(
-            id=int(row.id),
-            version=int(row.version),
-            state=row.state,
-            txn_id=row.txn_id,
-            sides=row.sides,
-            kind=row.kind,
-            label_zh=DifferenceKind(row.kind).label_zh,
-            remedy=row.remedy,
-            reason=row.reason,
-            business_date=row.business_date,
-            account_no=row.account_no,
-            terminal_no=row.terminal_no,
-            cash=int(row.cash),
-            note=row.note,
-            first_run_id=int(row.first_run_id),
-            last_run_id=int(row.last_run_id),
-        )
-        for row in rows
-    ]
+    items = [queue_item(row) for row in rows]
     return Paged(items=items, total=total, page=page, per_page=PAGE_SIZE)

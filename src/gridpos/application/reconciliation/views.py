@@ -344,7 +344,8 @@ class QueueItem:
     last_run_id: int
 
 
-def _queue_item(row: Any) -> QueueItem:
+def queue_item(row: Any) -> QueueItem:
+    """A work-queue item from its row."""
     return QueueItem(
         id=int(row.id),
         version=int(row.version),
@@ -400,9 +401,7 @@ def work_queue(
             offset=offset_of(page, per_page),
             limit=per_page,
         )
-    return Paged(
-        items=[_queue_item(row) for row in rows], total=total, page=page, per_page=per_page
-    )
+    return Paged(items=[queue_item(row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True, slots=True)
