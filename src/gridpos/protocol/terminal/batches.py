@@ -98,18 +98,18 @@ class UploadBatchRequest(WireRequest):
 
     @model_validator(mode="after")
     def _part_within_parts(self) -> UploadBatchRequest:
-        if self.part > self.parts:
-            raise PydanticCustomError(
-                "part_over_parts",
-                "part {part} of {parts} does not exist",
-                {
-                    "field": "part",
-                    "part": self.part,
-                    "parts": self.parts,
-                    "zh": "分包序号超过总包数",
-                },
-            )
+        check_part_within_parts(self.part, self.parts)
         return self
+
+
+def check_part_within_parts(part: int, parts: int) -> None:
+    """A part numbered beyond the parts announced is refused (``part_over_parts``)."""
+    if part > parts:
+        raise PydanticCustomError(
+            "part_over_parts",
+            "part {part} of {parts} does not exist",
+            {"field": "part", "part": part, "parts": parts, "zh": "分包序号超过总包数"},
+        )
 
 
 class DifferenceKind(StrEnum):

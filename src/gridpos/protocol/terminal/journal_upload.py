@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field, StrictBool, model_validator
-from pydantic_core import PydanticCustomError
 
 from gridpos.protocol.fields import (
     AccountNo,
@@ -34,6 +33,7 @@ from gridpos.protocol.fields import (
     WirePaymentState,
 )
 from gridpos.protocol.messages import WireAnswer, WireRequest
+from gridpos.protocol.terminal.batches import check_part_within_parts
 from gridpos.protocol.terminal.session import JournalDamage, RequestId
 
 MAX_JOURNAL_ITEMS = 50
@@ -67,17 +67,7 @@ class JournalUploadRequest(WireRequest):
 
     @model_validator(mode="after")
     def _part_within_parts(self) -> JournalUploadRequest:
-        if self.part > self.parts:
-            raise PydanticCustomError(
-                "part_over_parts",
-                "part {part} of {parts} does not exist",
-                {
-                    "field": "part",
-                    "part": self.part,
-                    "parts": self.parts,
-                    "zh": "分包序号超过总包数",
-                },
-            )
+        check_part_within_parts(self.part, self.parts)
         return self
 
 
