@@ -102,7 +102,7 @@ def test_without_an_mis_nothing_starts(server_engine: Engine) -> None:
 def test_org_commands_import_the_county_and_set_up_the_demo(
     server_engine: Engine, mis: RunningMis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the command's argon2 at its production cost takes seconds for 64 accounts; not the point here
+    # the command's argon2 at its production cost takes seconds for 88 accounts; not the point here
     monkeypatch.setattr("gridpos.cli.org.PasswordHasher", lambda: CHEAP)
     _keep_logging_as_it_is(monkeypatch)
     runner = CliRunner()
@@ -120,7 +120,8 @@ def test_org_commands_import_the_county_and_set_up_the_demo(
     )
     assert setup.exit_code == 0, setup.output
     sign_ins = json.loads(setup.output)
-    assert len(sign_ins) == 64
+    # 4 at the county, a head and a staff member at each of 24 stations, 36 agents
+    assert len(sign_ins) == 88
     assert sign_ins[0] == {
         "role": "admin",
         "org_code": "340828",
