@@ -17,7 +17,8 @@ from gridpos.adapters.db.tables import agents, audit_log, float_topups, terminal
 from gridpos.application.console import ConsoleServices
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
 
-from .seed import PASSWORD, Tree
+from .seed import Tree
+from .signing_in import sign_in as _sign_in
 
 CONFIG = ConsoleConfig(cookie_security=CookieSecurity.NEVER, node_modules=None)
 
@@ -35,29 +36,10 @@ def client(services: ConsoleServices, tree: Tree) -> Iterator[TestClient]:
         yield client
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
 def _form_token(html: str, form_id: str) -> str:
     found = re.search(r'name="form_token" value="([^"]+)"', html[html.index(f'id="{form_id}"') :])
     assert found is not None
     return found.group(1)
-
-
-def _sign_in(client: TestClient, who: str, lang: str = "zh_CN") -> str:
-    client.cookies.clear()
-    client.cookies.set("gp_lang", lang)
-    account, org_code = who.split("@")
-    token = _csrf(client.get("/console/sign-in").text)
-    answer = client.post(
-        "/console/sign-in",
-        data={"csrf_token": token, "org_code": org_code, "account": account, "password": PASSWORD},
-    )
-    assert answer.status_code == 303
-    return _csrf(client.get("/console/").text)
 
 
 def _count(engine: Engine, table: object) -> int:

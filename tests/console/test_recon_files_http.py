@@ -20,7 +20,7 @@ from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_ro
 from gridpos.protocol.bank_file import parse_reconciliation_file
 
 from .collections_world import P1_CASH, P2_CASH, P3_CASH, Seen, seen_world
-from .seed import PASSWORD
+from .signing_in import sign_in as _sign_in
 
 CONFIG = ConsoleConfig(cookie_security=CookieSecurity.NEVER, node_modules=None)
 PAGE = "/console/reconciliation/files"
@@ -38,25 +38,6 @@ def client(seen: Seen) -> Iterator[TestClient]:
     app = Starlette(routes=console_routes(seen.services, CONFIG))
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
         yield client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
-def _sign_in(client: TestClient, who: str, lang: str = "zh_CN") -> str:
-    client.cookies.clear()
-    client.cookies.set("gp_lang", lang)
-    account, org_code = who.split("@")
-    token = _csrf(client.get("/console/sign-in").text)
-    answer = client.post(
-        "/console/sign-in",
-        data={"csrf_token": token, "org_code": org_code, "account": account, "password": PASSWORD},
-    )
-    assert answer.status_code == 303
-    return _csrf(client.get("/console/").text)
 
 
 def _kept(engine: Engine) -> tuple[int, int]:

@@ -24,7 +24,8 @@ from gridpos.interfaces.console.spreadsheets import XLSX_TYPE
 
 from .collections_world import P1_CASH, P2_CASH, Seen, seen_world
 from .conftest import SettableClock
-from .seed import PASSWORD
+from .signing_in import csrf as _csrf
+from .signing_in import sign_in as _sign_in
 
 CONFIG = ConsoleConfig(cookie_security=CookieSecurity.NEVER, node_modules=None)
 PAGE = "/console/reconciliation/floats"
@@ -46,30 +47,11 @@ def client(seen: Seen) -> Iterator[TestClient]:
         yield client
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
 def _form_token(html: str) -> str:
     start = html.index('id="handover-form"')
     found = re.search(r'name="form_token" value="([^"]+)"', html[start:])
     assert found is not None
     return found.group(1)
-
-
-def _sign_in(client: TestClient, who: str, lang: str = "zh_CN") -> str:
-    client.cookies.clear()
-    client.cookies.set("gp_lang", lang)
-    account, org_code = who.split("@")
-    token = _csrf(client.get("/console/sign-in").text)
-    answer = client.post(
-        "/console/sign-in",
-        data={"csrf_token": token, "org_code": org_code, "account": account, "password": PASSWORD},
-    )
-    assert answer.status_code == 303
-    return _csrf(client.get("/console/").text)
 
 
 def _day(html: str, day: str) -> tuple[str, str, str]:
