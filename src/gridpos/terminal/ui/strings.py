@@ -66,6 +66,11 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = {
     "sign_in.org": ("机构代码", "Organisation code"),
     "sign_in.allowance": ("脱机额度（元，可不填）", "Offline allowance (yuan, optional)"),
     "sign_in.done": ("签到成功，账务日期 {date}", "Signed in; business date {date}"),
+    "sign_in.downloading": (
+        "正在签到并下载本片区欠费数据（脱机收费用），信号弱时需要一些时间，请稍候……",
+        "Signing in and downloading the area's arrears for offline collection;"
+        " on a weak signal this takes a while, please wait…",
+    ),
     "keys.sign_in": (
         "Enter 下一项/签到    ↑↓ 换项    Ctrl+Q 退出",
         "Enter next/sign in    ↑↓ field    Ctrl+Q quit",

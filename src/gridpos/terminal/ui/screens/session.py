@@ -115,7 +115,8 @@ class SignInScreen(PosScreen):
                 offline_allowance=allowance or 0,
             )
 
-        self.call(sign_in, self._signed_in, failed=self._sign_in_refused)
+        if self.call(sign_in, self._signed_in, failed=self._sign_in_refused) and allowance:
+            self.say(self.t("sign_in.downloading"), kind="info")
 
     def _sign_in_refused(self, error: DomainError) -> None:
         self.say_error(error)
