@@ -21,6 +21,7 @@ from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.authentication import SignedRequest, claim
 from gridpos.application.terminals.day import require_day
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.fields import WirePaymentState
 from gridpos.protocol.terminal.batches import (
@@ -191,7 +192,7 @@ def close_batch(
         uow.audit.append(
             occurred_at=now,
             actor=f"terminal:{terminal.terminal_no}",
-            action="batch.close",
+            action=AuditAction.BATCH_CLOSE,
             subject=f"batch:{terminal.terminal_no}:{day.business_date.isoformat()}:{batch.batch_no}",
             details={
                 "balanced": balanced,
@@ -282,7 +283,7 @@ def upload_batch(
             uow.audit.append(
                 occurred_at=now,
                 actor=f"terminal:{terminal.terminal_no}",
-                action="batch.upload",
+                action=AuditAction.BATCH_UPLOAD,
                 subject=f"batch:{terminal.terminal_no}:{day.business_date.isoformat()}:{batch.batch_no}",
                 details={"differences": len(differences), "parts": request.parts},
             )

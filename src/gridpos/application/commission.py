@@ -34,6 +34,7 @@ from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.parameters import parse_parameters
 from gridpos.application.ports import Clock
 from gridpos.domain.accounts import AccountKind
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.dates import PeriodError, add_months, period_first_day
 from gridpos.domain.errors import DomainError
 from gridpos.domain.ledger import PPM, commission_for
@@ -149,7 +150,7 @@ def set_commission(
         uow.audit.append(
             occurred_at=clock.now(),
             actor=str(operator.account),
-            action="commission.set",
+            action=AuditAction.COMMISSION_SET,
             subject="parameters",
             details={"fixed_fen": fixed_fen, "rate_ppm": rate_ppm, "valid_from": valid_from},
         )

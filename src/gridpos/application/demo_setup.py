@@ -31,6 +31,7 @@ from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.floats import approve_topup, request_topup
 from gridpos.application.mis_replica import CHINA_TIME
 from gridpos.application.ports import Clock
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 
 DEFAULT_SEED: Final = "gridpos-demo"
@@ -150,7 +151,7 @@ def set_up_demo(
             uow.audit.append(
                 occurred_at=now,
                 actor=ACTOR,
-                action="demo.setup",
+                action=AuditAction.DEMO_SETUP,
                 subject=county[1],
                 details={
                     "points": created_points,

@@ -18,6 +18,7 @@ from gridpos.adapters.db.tables import organisations
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.adapters.mis import MisClient
 from gridpos.application.ports import Clock
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.mis import Organisation
 
 ACTOR: Final[str] = "system:org-import"
@@ -103,7 +104,7 @@ def apply_organisation(
             uow.audit.append(
                 occurred_at=clock.now(),
                 actor=ACTOR,
-                action="organisation.import_mis",
+                action=AuditAction.ORGANISATION_IMPORT_MIS,
                 subject=organisation.county_code,
                 details={"created": created, "renamed": renamed},
             )

@@ -22,6 +22,7 @@ from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import ConsoleError, Done, InvalidFormError, field_error
 from gridpos.application.console.submissions import claim_form, settle_form
+from gridpos.domain.audit import AuditAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def act_once(
     actor: Actor,
     *,
     form_token: str,
-    action: str,
+    action: AuditAction,
     act: Callable[[SqlUnitOfWork, datetime], Acted],
 ) -> Done:
     """Claim the form, ``act`` in the same unit of work, append the audit entry ``action`` by

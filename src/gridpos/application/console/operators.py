@@ -37,6 +37,7 @@ from gridpos.application.console.errors import (
     NotFoundError,
 )
 from gridpos.application.console.paging import Paged, offset_of
+from gridpos.domain.audit import AuditAction
 
 ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.ADMIN: ("系统管理员", "company admin"),
@@ -198,7 +199,9 @@ def create_operator(
             {"account": account, "name": name, "role": role, "org_id": org_id},
         )
 
-    return act_once(services, actor, form_token=form_token, action="operator.create", act=create)
+    return act_once(
+        services, actor, form_token=form_token, action=AuditAction.OPERATOR_CREATE, act=create
+    )
 
 
 def change_operator_role(
@@ -241,7 +244,9 @@ def change_operator_role(
             {"account": operator.account, "from": operator.role, "to": role},
         )
 
-    return act_once(services, actor, form_token=form_token, action="operator.role", act=change)
+    return act_once(
+        services, actor, form_token=form_token, action=AuditAction.OPERATOR_ROLE, act=change
+    )
 
 
 def set_operator_disabled(
@@ -253,7 +258,7 @@ def set_operator_disabled(
     may not manage (themselves included); :class:`NotFoundError`.
     """
     require(actor, Permission.OPERATORS_MANAGE)
-    action = "operator.disable" if disabled else "operator.enable"
+    action = AuditAction.OPERATOR_DISABLE if disabled else AuditAction.OPERATOR_ENABLE
 
     def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OperatorAdmin(uow.connection)
@@ -292,7 +297,13 @@ def reset_operator_password(
             f"operator:{operator.id}", {"account": operator.account, "sessions_ended": ended}
         )
 
-    return act_once(services, actor, form_token=form_token, action="operator.password", act=reset)
+    return act_once(
+        services,
+        actor,
+        form_token=form_token,
+        action=AuditAction.OPERATOR_PASSWORD_RESET,
+        act=reset,
+    )
 
 
 def _manageable(admin: OperatorAdmin, actor: Actor, operator_id: int) -> OperatorRow:

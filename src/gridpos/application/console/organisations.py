@@ -26,6 +26,7 @@ from gridpos.application.console.errors import (
     field_error,
 )
 from gridpos.application.console.paging import Paged, offset_of
+from gridpos.domain.audit import AuditAction
 
 LEVEL_NAMES: dict[str, tuple[str, str]] = {
     "province": ("省公司", "provincial company"),
@@ -141,7 +142,7 @@ def create_organisation(
         )
 
     return act_once(
-        services, actor, form_token=form_token, action="organisation.create", act=create
+        services, actor, form_token=form_token, action=AuditAction.ORGANISATION_CREATE, act=create
     )
 
 
@@ -165,7 +166,7 @@ def rename_organisation(
         return Acted(f"organisation:{node.id}", {"code": node.code, "from": node.name, "to": name})
 
     return act_once(
-        services, actor, form_token=form_token, action="organisation.rename", act=rename
+        services, actor, form_token=form_token, action=AuditAction.ORGANISATION_RENAME, act=rename
     )
 
 
@@ -231,7 +232,9 @@ def move_organisation(
             {"code": node.code, "to_parent": parent.code, "nodes_moved": moved},
         )
 
-    return act_once(services, actor, form_token=form_token, action="organisation.move", act=move)
+    return act_once(
+        services, actor, form_token=form_token, action=AuditAction.ORGANISATION_MOVE, act=move
+    )
 
 
 def set_organisation_disabled(
@@ -246,7 +249,7 @@ def set_organisation_disabled(
     a disabled parent (``organisation_parent_disabled``).
     """
     require(actor, Permission.ORGANISATIONS_MANAGE)
-    action = "organisation.disable" if disabled else "organisation.enable"
+    action = AuditAction.ORGANISATION_DISABLE if disabled else AuditAction.ORGANISATION_ENABLE
 
     def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = OrganisationAdmin(uow.connection)

@@ -55,6 +55,7 @@ from gridpos.application.dated_rules import (
     tariff_schedule_of,
 )
 from gridpos.application.parameters import KEYS, CollectionParameters, parse_parameters
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 
 COUNTY_TIME: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -180,7 +181,7 @@ def _record(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action="parameter.set",
+            action=AuditAction.PARAMETER_SET,
             subject=f"parameters:{group}",
             details={"valid_from": valid_from, "values": dict(values), "replaced": replaced},
         )

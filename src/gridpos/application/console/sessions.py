@@ -21,6 +21,7 @@ from gridpos.application.console.access import Actor, Role
 from gridpos.application.console.checks import FieldChecks
 from gridpos.application.console.context import ConsoleServices
 from gridpos.application.console.errors import ConsoleError
+from gridpos.domain.audit import AuditAction
 
 _log = structlog.get_logger(__name__)
 
@@ -190,7 +191,7 @@ def sign_in(
         uow.audit.append(
             occurred_at=now,
             actor=f"operator:{operator.id}:{operator.account}@{operator.org_code}",
-            action="console.sign_in",
+            action=AuditAction.CONSOLE_SIGN_IN,
             subject=f"operator:{operator.id}",
         )
         uow.commit()
@@ -254,7 +255,7 @@ def sign_out(services: ConsoleServices, *, session_token: str) -> None:
         uow.audit.append(
             occurred_at=now,
             actor=f"operator:{operator.id}:{operator.account}@{operator.org_code}",
-            action="console.sign_out",
+            action=AuditAction.CONSOLE_SIGN_OUT,
             subject=f"operator:{operator.id}",
         )
         uow.commit()

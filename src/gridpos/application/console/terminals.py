@@ -40,6 +40,7 @@ from gridpos.application.console.paging import Paged, offset_of
 from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.enrolment import DEFAULT_CODE_VALIDITY, record_enrolment_code
+from gridpos.domain.audit import AuditAction
 
 TERMINAL_NO_DIGITS = 8
 TERMINAL_LEVELS = ("station", "collection_point")
@@ -244,7 +245,7 @@ def create_terminal(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action="terminal.add",
+            action=AuditAction.TERMINAL_ADD,
             subject=f"terminal:{number}",
             details={"org": org_code, "agent": agent_code or None},
         )
@@ -351,7 +352,7 @@ def set_terminal_disabled(
     """
     require(actor, Permission.TERMINALS_MANAGE)
     now = services.clock.now()
-    action = "terminal.disable" if disabled else "terminal.enable"
+    action = AuditAction.TERMINAL_DISABLE if disabled else AuditAction.TERMINAL_ENABLE
     with services.writing() as uow:
         earlier = claim_form(uow, form_token=form_token, actor=actor, action=action, now=now)
         if earlier is not None:

@@ -41,6 +41,7 @@ from gridpos.application.console.payments import (
 )
 from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.payments.undo import undo_confirmed_payment
+from gridpos.domain.audit import UNDO_APPROVED, UNDO_REJECTED, UNDO_REQUESTED
 from gridpos.domain.ledger import EventKind, LedgerError
 from gridpos.domain.payment_state import PaymentState
 
@@ -139,7 +140,7 @@ def request_payment_undo(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action=f"payment_undo.request.{kind}",
+            action=UNDO_REQUESTED[kind],
             subject=f"payment:{facts.txn_id}",
             details={"request_id": request_id, "cash": facts.cash, "reason": reason},
         )
@@ -227,7 +228,7 @@ def decide_payment_undo(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action=f"{action}.{request.kind}",
+            action=(UNDO_APPROVED if approve else UNDO_REJECTED)[request.kind],
             subject=f"payment:{facts.txn_id}",
             details={"request_id": request.id, "cash": facts.cash, "note": note},
         )

@@ -18,6 +18,7 @@ from gridpos.adapters.db.tables import holds
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.floats._access import FloatError, check_amount, operator_over_agent
 from gridpos.application.ports import Clock
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import hold_posting, hold_release_posting
 
 HOLD_ROLES: Final = ("admin", "finance", "station_head")
@@ -81,7 +82,7 @@ def record_hold(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action="float_hold.place",
+        action=AuditAction.FLOAT_HOLD_PLACE,
         subject=f"agent:{agent_id}",
         details={"hold_id": int(hold_id), "terminal_id": terminal_id, "amount": amount},
     )
@@ -122,7 +123,7 @@ def record_hold_release(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action="float_hold.release",
+        action=AuditAction.FLOAT_HOLD_RELEASE,
         subject=f"agent:{hold.agent_id}",
         details={"hold_id": hold_id, "released": remaining, "used": hold.used},
     )

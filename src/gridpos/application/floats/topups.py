@@ -20,6 +20,7 @@ from gridpos.adapters.db.tables import float_topups
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.floats._access import FloatError, check_amount, operator_over_agent
 from gridpos.application.ports import Clock
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import topup_posting
 
 # money is finance's: a station (or finance) asks, a second person of finance approves; the
@@ -98,7 +99,7 @@ def record_topup_request(
     uow.audit.append(
         occurred_at=now,
         actor=account,
-        action="float_topup.request",
+        action=AuditAction.FLOAT_TOPUP_REQUEST,
         subject=f"agent:{agent_id}",
         details={"topup_id": int(topup_id), "amount": amount},
     )
@@ -207,7 +208,7 @@ def record_topup_decision(
     uow.audit.append(
         occurred_at=now,
         actor=account,
-        action=f"float_topup.{'approve' if approve else 'reject'}",
+        action=AuditAction.FLOAT_TOPUP_APPROVE if approve else AuditAction.FLOAT_TOPUP_REJECT,
         subject=f"agent:{current.agent_id}",
         details={"topup_id": topup_id, "amount": current.amount, "reason": reason[:200]},
     )

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, update
 from gridpos.adapters.db.tables import operators, outbox
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.ports import Clock
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 
 
@@ -128,7 +129,7 @@ def requeue_dead(
         uow.audit.append(
             occurred_at=now,
             actor=str(operator.account),
-            action="outbox.requeue",
+            action=AuditAction.OUTBOX_REQUEUE,
             subject="mis",
             details={"outbox_ids": wanted},
         )

@@ -44,6 +44,7 @@ from gridpos.domain.allocation import (
     amount_due,
     round_up_amount,
 )
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import (
     LedgerError,
     Posting,
@@ -367,7 +368,7 @@ def _decide(
         receipt=orjson.dumps(stored),
         audit=AuditRecord(
             actor=f"operator:{facts.operator_account}",
-            action="payment.collect",
+            action=AuditAction.PAYMENT_COLLECT,
             subject=f"payment:{facts.txn_id}",
             details={
                 "terminal": terminal.terminal_no,

@@ -30,6 +30,7 @@ from gridpos.application.reconciliation.resend import adopts_resend
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.authentication import SignedRequest, claim
 from gridpos.domain.allocation import allocate, amount_due
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.errors import ErrorBody, ErrorCode, error_body
 from gridpos.protocol.fields import WirePaymentState
 from gridpos.protocol.signing import receipt_code_matches
@@ -236,7 +237,7 @@ def _accept(
         uow.audit.append(
             occurred_at=now,
             actor=f"terminal:{terminal.terminal_no}",
-            action="payment.offline_clock_implausible",
+            action=AuditAction.PAYMENT_OFFLINE_CLOCK_IMPLAUSIBLE,
             subject=f"payment:{payment.txn_id}",
             details={"cash_time": payment.cash_time, "offline_seq": payment.offline_seq},
         )

@@ -14,6 +14,7 @@ from gridpos.application.parameters import CollectionParameters
 from gridpos.application.refusals import RefusalError
 from gridpos.application.terminals.directory import TerminalIdentity
 from gridpos.domain.allocation import Allocation
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import (
     LedgerError,
     commission_for,
@@ -170,7 +171,7 @@ def record_payment(
     uow.audit.append_unsealed(
         occurred_at=now,
         actor=f"operator:{facts.operator_account}",
-        action="payment.offline" if facts.offline else "payment.collect",
+        action=AuditAction.PAYMENT_OFFLINE if facts.offline else AuditAction.PAYMENT_COLLECT,
         subject=f"payment:{facts.txn_id}",
         details={
             "terminal": terminal.terminal_no,

@@ -23,6 +23,7 @@ from gridpos.application.terminals.authentication import SignedRequest, claim
 from gridpos.application.terminals.day import OpenDay, require_day
 from gridpos.application.terminals.directory import TerminalIdentity
 from gridpos.application.terminals.passwords import count_failure, is_locked, password_matches
+from gridpos.domain.audit import PAYMENT_UNDONE, AuditAction
 from gridpos.domain.ledger import EventKind, undo_posting
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.fields import WirePaymentState
@@ -99,7 +100,7 @@ def undo_confirmed_payment(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action=f"payment.{kind.value}",
+        action=PAYMENT_UNDONE[kind],
         subject=f"payment:{payment.txn_id}",
         details={
             "cash": payment.cash,
@@ -207,7 +208,7 @@ def reverse_payment(
                 uow.audit.append(
                     occurred_at=now,
                     actor=actor,
-                    action="payment.reversal_tombstone",
+                    action=AuditAction.PAYMENT_REVERSAL_TOMBSTONE,
                     subject=f"payment:{request.txn_id}",
                     details={"cash": request.cash, "trace_no": request.trace_no},
                 )

@@ -26,6 +26,7 @@ from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import ReconciliationError, refusal
 from gridpos.application.reconciliation.mis_side import FetchedMis, lines_of_file
 from gridpos.application.reconciliation.scope import resolve_scope
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.bank_file import (
     BankFileError,
     ReconciliationFile,
@@ -193,7 +194,7 @@ def import_file(
         uow.audit.append(
             occurred_at=now,
             actor=actor,
-            action="reconciliation.import_file",
+            action=AuditAction.RECONCILIATION_IMPORT_FILE,
             subject=f"reconciliation_mis_load:{load_id}",
             details={
                 "business_date": parsed.business_date,

@@ -26,6 +26,7 @@ from gridpos.application.floats import FloatStatement, float_statement
 from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import not_found, refusal
 from gridpos.application.reconciliation.mis_side import days
+from gridpos.domain.audit import AuditAction
 
 MAX_HANDOVER_FEN: Final = 100_000_000
 NOTE_MAX: Final = 200
@@ -307,7 +308,7 @@ def record_handover_once(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action="handover.record",
+            action=AuditAction.HANDOVER_RECORD,
             subject=f"agent:{agent.code}",
             details={
                 "covers_date": covers_date,

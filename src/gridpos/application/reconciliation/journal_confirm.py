@@ -27,6 +27,7 @@ from gridpos.application.reconciliation.errors import refusal
 from gridpos.application.reconciliation.resend import journal_hash
 from gridpos.application.terminals.directory import TerminalIdentity
 from gridpos.domain.allocation import allocate
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.signing import receipt_code
 
 
@@ -181,7 +182,7 @@ def confirm_from_journal(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action="reconciliation.confirm_from_journal",
+        action=AuditAction.RECONCILIATION_CONFIRM_FROM_JOURNAL,
         subject=f"payment:{journal.txn_id}",
         details={
             "terminal": terminal.terminal_no,

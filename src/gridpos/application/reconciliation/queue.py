@@ -35,6 +35,7 @@ from gridpos.application.reconciliation.journal_confirm import confirm_from_jour
 from gridpos.application.reconciliation.notes import Note
 from gridpos.application.reconciliation.notes import note as said
 from gridpos.application.reconciliation.repair import repost
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 from gridpos.domain.ledger import EventKind
 from gridpos.domain.reconciliation import (
@@ -174,7 +175,7 @@ def request_resolution(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action="reconciliation.request",
+            action=AuditAction.RECONCILIATION_REQUEST,
             subject=f"reconciliation_item:{item.id}",
             details={
                 "txn_id": item.txn_id,
@@ -361,7 +362,7 @@ def approve_resolution(
             uow.audit.append(
                 occurred_at=now,
                 actor=actor.audit_name,
-                action="reconciliation.approve",
+                action=AuditAction.RECONCILIATION_APPROVE,
                 subject=f"reconciliation_item:{item.id}",
                 details={
                     "txn_id": item.txn_id,
@@ -416,7 +417,7 @@ def reject_resolution(
         uow.audit.append(
             occurred_at=now,
             actor=actor.audit_name,
-            action="reconciliation.reject",
+            action=AuditAction.RECONCILIATION_REJECT,
             subject=f"reconciliation_item:{item.id}",
             details={"txn_id": item.txn_id, "resolution": resolution.id, "note": why},
         )

@@ -32,6 +32,7 @@ from gridpos.application.reconciliation.context import ReconciliationServices
 from gridpos.application.reconciliation.errors import refusal
 from gridpos.application.reconciliation.journal_confirm import confirm_from_journal
 from gridpos.application.reconciliation.notes import Note, bilingual, note
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 from gridpos.domain.reconciliation import Remedy
 
@@ -95,7 +96,7 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
             uow.audit.append(
                 occurred_at=now,
                 actor=actor,
-                action="reconciliation.repair",
+                action=AuditAction.RECONCILIATION_REPAIR,
                 subject=f"payment:{row.txn_id}",
                 details={
                     "remedy": remedy.value,
@@ -129,7 +130,7 @@ def repair_difference(services: ReconciliationServices, row: Any, *, actor: str)
             uow.audit.append(
                 occurred_at=now,
                 actor=actor,
-                action="reconciliation.repair_refused",
+                action=AuditAction.RECONCILIATION_REPAIR_REFUSED,
                 subject=f"payment:{row.txn_id}",
                 details={"remedy": remedy.value, "kind": row.kind, "code": exc.code},
             )

@@ -37,6 +37,7 @@ from gridpos.application.reconciliation.mis_side import FILE, REPORT, fetch_mis
 from gridpos.application.reconciliation.notes import Note, note
 from gridpos.application.reconciliation.repair import repair_run
 from gridpos.application.reconciliation.scope import Scope, resolve_scope
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.reconciliation import Between, classify
 from gridpos.protocol.bank_file import BankFileError
 
@@ -321,7 +322,7 @@ def _match_and_record(
         uow.audit.append(
             occurred_at=now,
             actor=request.actor,
-            action="reconciliation.run",
+            action=AuditAction.RECONCILIATION_RUN,
             subject=f"reconciliation_run:{run_id}",
             details={
                 "date_from": request.date_from,

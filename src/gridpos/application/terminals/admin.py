@@ -6,6 +6,7 @@ from gridpos.adapters.db.tables import agents, organisations
 from gridpos.adapters.db.terminal_store import TerminalRecord
 from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.errors import ErrorCode
 
 
@@ -50,7 +51,7 @@ def add_terminal(
         uow.audit.append(
             occurred_at=now,
             actor=actor,
-            action="terminal.add",
+            action=AuditAction.TERMINAL_ADD,
             subject=f"terminal:{terminal_no}",
             details={"org": org_code, "agent": agent_code},
         )
@@ -81,7 +82,7 @@ def set_terminal_disabled(
         uow.audit.append(
             occurred_at=now,
             actor=actor,
-            action="terminal.disable" if disabled else "terminal.enable",
+            action=AuditAction.TERMINAL_DISABLE if disabled else AuditAction.TERMINAL_ENABLE,
             subject=f"terminal:{terminal_no}",
             details={},
         )

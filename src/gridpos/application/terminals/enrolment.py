@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.context import Services
 from gridpos.application.refusals import RefusalError
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.signing import KEY_BYTES, encode_key
 from gridpos.protocol.terminal.enrolment import ENROLMENT_CODE_DIGITS, EnrolAnswer, EnrolRequest
@@ -87,7 +88,7 @@ def record_enrolment_code(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action="terminal.enrolment_code",
+        action=AuditAction.TERMINAL_ENROLMENT_CODE,
         subject=f"terminal:{terminal_no}",
         details={"expires_at": expires_at},
     )
@@ -121,7 +122,7 @@ def enrol(services: Services, request: EnrolRequest, *, new_key: bytes) -> Enrol
         uow.audit.append(
             occurred_at=now,
             actor=f"terminal:{record.terminal_no}",
-            action="terminal.enrol",
+            action=AuditAction.TERMINAL_ENROL,
             subject=f"terminal:{record.terminal_no}",
             details={"device_serial": request.device_serial, "version": request.version},
         )

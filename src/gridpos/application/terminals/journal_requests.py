@@ -26,6 +26,7 @@ from gridpos.application.console.errors import (
 )
 from gridpos.application.console.submissions import claim_form, settle_form
 from gridpos.application.context import Services
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.errors import DomainError
 from gridpos.protocol.terminal.session import MAX_JOURNAL_DAYS
 
@@ -131,7 +132,7 @@ def _ask(
     uow.audit.append(
         occurred_at=now,
         actor=actor,
-        action="terminal.journal_requested",
+        action=AuditAction.TERMINAL_JOURNAL_REQUESTED,
         subject=f"terminal:{terminal_no}",
         details={
             "request": request_id,

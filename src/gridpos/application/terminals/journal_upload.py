@@ -23,6 +23,7 @@ from gridpos.application.terminals.authentication import (
     claim,
     journal_damage_details,
 )
+from gridpos.domain.audit import AuditAction
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.terminal.journal_upload import JournalUploadAnswer, JournalUploadRequest
 from gridpos.protocol.terminal.session import JournalRequestNotice
@@ -127,7 +128,7 @@ def upload_journal(
             uow.audit.append(
                 occurred_at=now,
                 actor=f"terminal:{terminal.terminal_no}",
-                action="terminal.journal_uploaded",
+                action=AuditAction.TERMINAL_JOURNAL_UPLOADED,
                 subject=f"terminal:{terminal.terminal_no}",
                 details={
                     "request": asked.id,

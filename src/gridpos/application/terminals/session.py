@@ -29,6 +29,7 @@ from gridpos.application.terminals.authentication import (
 from gridpos.application.terminals.directory import TerminalIdentity
 from gridpos.application.terminals.journal_upload import pending_notice
 from gridpos.application.terminals.passwords import count_failure, is_locked, password_matches
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import LedgerError, hold_posting, hold_release_posting
 from gridpos.protocol.errors import ErrorCode
 from gridpos.protocol.terminal.session import (
@@ -127,7 +128,7 @@ def sign_in(services: Services, signed: SignedRequest, request: SignInRequest) -
         uow.audit.append(
             occurred_at=now,
             actor=f"operator:{operator.account}",
-            action="terminal.sign_in",
+            action=AuditAction.TERMINAL_SIGN_IN,
             subject=f"terminal:{terminal.terminal_no}",
             details={
                 "business_date": business_date,
@@ -257,7 +258,7 @@ def sign_out(services: Services, signed: SignedRequest, request: SignOutRequest)
         uow.audit.append(
             occurred_at=now,
             actor=f"terminal:{terminal.terminal_no}",
-            action="terminal.sign_out",
+            action=AuditAction.TERMINAL_SIGN_OUT,
             subject=f"terminal:{terminal.terminal_no}",
             details={
                 "business_date": business_date,
@@ -285,7 +286,7 @@ def _keep_heartbeat(
         uow.audit.append(
             occurred_at=now,
             actor=f"terminal:{terminal.terminal_no}",
-            action="terminal.journal_damaged",
+            action=AuditAction.TERMINAL_JOURNAL_DAMAGED,
             subject=f"terminal:{terminal.terminal_no}",
             details=journal_damage_details(damage),
         )

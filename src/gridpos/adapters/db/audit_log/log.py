@@ -26,6 +26,7 @@ from gridpos.adapters.db.audit_log.hashing import (
 from gridpos.adapters.db.breaks import CheckResult
 from gridpos.adapters.db.engine import WRITE_OPTION, connect
 from gridpos.adapters.db.tables import audit_log
+from gridpos.domain.audit import AuditAction
 
 SEAL_BATCH = 2_000
 """Entries chained per sealing transaction."""
@@ -74,11 +75,12 @@ class AuditLog:
         *,
         occurred_at: datetime,
         actor: str,
-        action: str,
+        action: AuditAction,
         subject: str = "",
         details: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        """Append one entry at the end of the chain, sealed, in the caller's transaction.
+        """Append one entry at the end of the chain, sealed, in the caller's transaction; its
+        ``action`` one of :class:`~gridpos.domain.audit.AuditAction`, the codes the console names.
 
         Chaining is serialised: by ``BEGIN IMMEDIATE`` on SQLite, by a transaction-scoped advisory
         lock on PostgreSQL (held until the caller commits); unique positions and ``prev_hash``
@@ -89,6 +91,7 @@ class AuditLog:
         """
         details = dict(details or {})
         details_json = canonical_json(details)
+        code = str(action)
         utc_iso(occurred_at)  # refuse a naive time before taking the lock
         self._lock_chain()
         last_position, prev_hash = self.head()
@@ -98,7 +101,7 @@ class AuditLog:
             entry_id=position,
             occurred_at=occurred_at,
             actor=actor,
-            action=action,
+            action=code,
             subject=subject,
             details=details,
         )
@@ -107,7 +110,7 @@ class AuditLog:
             .values(
                 occurred_at=occurred_at,
                 actor=actor,
-                action=action,
+                action=code,
                 subject=subject,
                 details=details_json,
                 chain_position=position,
@@ -120,7 +123,7 @@ class AuditLog:
             id=int(entry_id),
             occurred_at=occurred_at,
             actor=actor,
-            action=action,
+            action=code,
             subject=subject,
             details=details,
             prev_hash=prev_hash,
@@ -133,7 +136,7 @@ class AuditLog:
         *,
         occurred_at: datetime,
         actor: str,
-        action: str,
+        action: AuditAction,
         subject: str = "",
         details: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
@@ -153,13 +156,14 @@ class AuditLog:
             )
         details = dict(details or {})
         details_json = canonical_json(details)
+        code = str(action)
         utc_iso(occurred_at)
         entry_id = self._connection.execute(
             insert(audit_log)
             .values(
                 occurred_at=occurred_at,
                 actor=actor,
-                action=action,
+                action=code,
                 subject=subject,
                 details=details_json,
             )
@@ -169,7 +173,7 @@ class AuditLog:
             id=int(entry_id),
             occurred_at=occurred_at,
             actor=actor,
-            action=action,
+            action=code,
             subject=subject,
             details=details,
             prev_hash=None,

@@ -17,6 +17,7 @@ from gridpos.adapters.db.kept_balances import KEPT_BALANCES
 from gridpos.adapters.db.payment_store.records import CustomerRecord, ReceivableRecord
 from gridpos.adapters.db.terminal_store import BatchRecord, TerminalSession
 from gridpos.domain.accounts import AccountRef
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.ledger import Posting, balance_changes
 
 
@@ -55,7 +56,7 @@ class AuditRecord:
     """The audit entry of the payment (written unsealed)."""
 
     actor: str
-    action: str
+    action: AuditAction
     subject: str
     details: Mapping[str, Any]
 
@@ -213,7 +214,7 @@ def write_params(
         },
         "receipt": rows.receipt.decode("utf-8"),
         "audit_actor": rows.audit.actor,
-        "audit_action": rows.audit.action,
+        "audit_action": str(rows.audit.action),
         "audit_subject": rows.audit.subject,
         "audit_details": canonical_json(rows.audit.details),
         "outbox_topic": rows.outbox.topic,

@@ -39,6 +39,7 @@ from gridpos.application.console.errors import (
     field_error,
 )
 from gridpos.application.console.paging import Paged, offset_of
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.money import MoneyError, parse_yuan
 
 AGENT_STATUSES = ("enabled", "disabled")
@@ -271,7 +272,9 @@ def create_agent(
             {"code": code, "name": name, "org": org_code, "operator_id": operator_id},
         )
 
-    return act_once(services, actor, form_token=form_token, action="agent.create", act=create)
+    return act_once(
+        services, actor, form_token=form_token, action=AuditAction.AGENT_CREATE, act=create
+    )
 
 
 def edit_agent(
@@ -305,7 +308,7 @@ def edit_agent(
             f"agent:{agent.id}", {"name": name, "phone": phone_value, "low_float_alert": alert}
         )
 
-    return act_once(services, actor, form_token=form_token, action="agent.edit", act=edit)
+    return act_once(services, actor, form_token=form_token, action=AuditAction.AGENT_EDIT, act=edit)
 
 
 def set_agent_disabled(
@@ -319,7 +322,7 @@ def set_agent_disabled(
     :class:`NotFoundError`.
     """
     require(actor, Permission.AGENTS_MANAGE)
-    action = "agent.disable" if disabled else "agent.enable"
+    action = AuditAction.AGENT_DISABLE if disabled else AuditAction.AGENT_ENABLE
 
     def switch(uow: SqlUnitOfWork, now: datetime) -> Acted:
         admin = AgentAdmin(uow.connection)

@@ -37,6 +37,7 @@ from gridpos.application.floats import (
     record_topup_request,
 )
 from gridpos.application.floats.statement import MAX_DAYS
+from gridpos.domain.audit import AuditAction
 from gridpos.domain.dates import PeriodError, parse_period
 from gridpos.domain.money import MoneyError, parse_yuan
 
@@ -191,7 +192,7 @@ def decide_float_topup(
             message_en="top-ups are decided by finance",
         )
     now = services.clock.now()
-    action = "float_topup.approve" if approve else "float_topup.reject"
+    action = AuditAction.FLOAT_TOPUP_APPROVE if approve else AuditAction.FLOAT_TOPUP_REJECT
     with services.writing() as uow:
         earlier = claim_form(uow, form_token=form_token, actor=actor, action=action, now=now)
         if earlier is not None:
