@@ -1,17 +1,21 @@
 """审计日志: who may read it, filters, keyset paging both ways, refusals of bad filters and of too
-broad a search, and the chain check finding an altered entry and missing triggers."""
+broad a search, the chain check finding an altered entry and missing triggers, and every action
+named in both languages."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert, text
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+import gridpos
 from gridpos.adapters.db.tables import operators
 from gridpos.adapters.db.tables.audit import drop_append_only_ddl
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
@@ -23,8 +27,11 @@ from gridpos.application.console.audit_log import (
     audit_entries,
     run_chain_check,
 )
+from gridpos.domain.audit import AuditAction, action_families
 from gridpos.interfaces.console import ConsoleConfig, CookieSecurity, console_routes
-from gridpos.interfaces.console.routes.audit import CHECK_LABELS
+from gridpos.interfaces.console.i18n import translations
+from gridpos.interfaces.console.labels import ACTION_FAMILY_LABELS, ACTION_LABELS
+from gridpos.interfaces.console.routes.audit import ACTION_SUGGESTIONS, CHECK_LABELS
 
 from .helpers import signed_in
 from .seed import FAST_HASHER, PASSWORD, Tree
@@ -68,6 +75,20 @@ def _listed(services: ConsoleServices, who: str = "auditor@340828", **query: obj
     return [int(entry.details.get("n", -1)) for entry in page.entries]
 
 
+def _add_station_auditor(services: ConsoleServices, engine: Engine) -> None:
+    """auditor2@34082801: an auditor placed at a supply station."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(operators).values(
+                org_id=signed_in(services, "head@34082801").actor.org_id,
+                account="auditor2",
+                name="吴稽查",
+                role="auditor",
+                password_hash=FAST_HASHER.hash(PASSWORD),
+            )
+        )
+
+
 def test_admins_and_auditors_of_a_county_read_the_log_and_nobody_else(
     services: ConsoleServices, entries: Tree, engine: Engine
 ) -> None:
@@ -81,16 +102,7 @@ def test_admins_and_auditors_of_a_county_read_the_log_and_nobody_else(
         with pytest.raises(AccessDeniedError):
             run_chain_check(services, actor)
     # an auditor placed at a station cannot be shown the whole chain
-    with engine.begin() as conn:
-        conn.execute(
-            insert(operators).values(
-                org_id=signed_in(services, "head@34082801").actor.org_id,
-                account="auditor2",
-                name="吴稽查",
-                role="auditor",
-                password_hash=FAST_HASHER.hash(PASSWORD),
-            )
-        )
+    _add_station_auditor(services, engine)
     station_auditor = signed_in(services, "auditor2@34082801").actor
     with pytest.raises(AccessDeniedError) as refused:
         audit_entries(services, station_auditor, AuditQuery())
@@ -295,3 +307,88 @@ def test_finance_and_station_staff_are_refused_the_page(client: TestClient) -> N
     _sign_in(client, "finance@340828")
     assert client.get("/console/audit").status_code == 403
     assert 'data-page="audit"' not in client.get("/console/").text
+
+
+# ---- the actions' names --------------------------------------------------------------------------
+
+SOURCE = Path(gridpos.__file__).parent
+# the calls that write an audit entry, and act_once, which writes the one it is given
+_WRITERS = {"append", "append_unsealed", "AuditRecord", "act_once"}
+
+
+def _action_arguments() -> list[tuple[str, ast.expr]]:
+    """Every ``action=`` given to a writer of the audit log in the server's code, with where."""
+    found: list[tuple[str, ast.expr]] = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if path.is_relative_to(SOURCE / "sim"):
+            continue  # the benchmarks write made-up histories straight into the table
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            name = node.func.id if isinstance(node.func, ast.Name) else name
+            if name not in _WRITERS:
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "action":
+                    found.append((f"{path.relative_to(SOURCE)}:{node.lineno}", keyword.value))
+    return found
+
+
+def _written_text(value: ast.expr) -> list[str]:
+    """The literal codes an ``action=`` argument spells out (a conditional's both sides)."""
+    if isinstance(value, ast.IfExp):
+        return _written_text(value.body) + _written_text(value.orelse)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return [value.value]
+    if isinstance(value, ast.JoinedStr):
+        return [ast.unparse(value)]
+    return []
+
+
+def test_every_action_the_server_writes_is_one_of_the_named_codes() -> None:
+    arguments = _action_arguments()
+    assert len(arguments) > 40  # the scan found the writers
+    spelled = {where: _written_text(value) for where, value in arguments}
+    assert {where: codes for where, codes in spelled.items() if codes} == {}
+
+
+def test_every_action_and_family_has_a_name_in_both_languages() -> None:
+    assert set(ACTION_LABELS) == set(AuditAction)
+    assert set(ACTION_SUGGESTIONS) == set(ACTION_FAMILY_LABELS) == set(action_families())
+    assert {"reconciliation.", "handover.", "payment_undo.", "outbox.", "agent."} <= set(
+        ACTION_SUGGESTIONS
+    )
+    chinese = translations("zh_CN")
+    for message in [*ACTION_LABELS.values(), *ACTION_FAMILY_LABELS.values()]:
+        assert chinese.gettext(message) != message, message
+    assert chinese.gettext(ACTION_LABELS[AuditAction.PAYMENT_CANCELLATION]) == "冲销"
+    assert chinese.gettext(ACTION_LABELS[AuditAction.BATCH_UPLOAD]) == "批上送"
+
+
+def test_the_page_names_each_action_in_the_readers_language(
+    client: TestClient, engine: Engine
+) -> None:
+    with SqlUnitOfWork(engine, write=True) as uow:  # a code a later version might write
+        uow.audit.append(
+            occurred_at=MIDNIGHT,
+            actor="operator:1",
+            action="tariff.publish",  # type: ignore[arg-type]
+        )
+        uow.commit()
+    _sign_in(client, "auditor@340828")
+    page = client.get("/console/audit?action=batch.close").text
+    assert page.count('<span data-field="action-label">扎帐</span>') == 30
+    assert page.count('data-field="action">batch.close</a></small>') == 30
+    # the suggestions offer every family by its name
+    assert '<option value="reconciliation.">对账与差错处理</option>' in page
+    assert '<option value="payment_undo.">撤销、冲销申请</option>' in page
+    voids = client.get("/console/audit?action=payment.void").text
+    assert '<span data-field="action-label">撤销</span>' in voids
+    unknown = client.get("/console/audit?action=tariff.publish").text
+    assert 'data-field="action">tariff.publish</a></td>' in unknown
+    assert 'data-field="action-label"' not in unknown
+    client.cookies.set("gp_lang", "en")
+    english = client.get("/console/audit?action=batch.close").text
+    assert english.count('<span data-field="action-label">Batch closed</span>') == 30
+    assert "扎帐" not in english

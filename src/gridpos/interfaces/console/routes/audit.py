@@ -20,7 +20,9 @@ from gridpos.application.console.audit_log import (
     audit_entries,
     run_chain_check,
 )
+from gridpos.domain.audit import action_families
 from gridpos.interfaces.console.i18n import N_
+from gridpos.interfaces.console.labels import ACTION_FAMILY_LABELS, action_label
 from gridpos.interfaces.console.registry import ConsoleModule, Page, Section
 from gridpos.interfaces.console.web import Visit, console_page
 
@@ -33,19 +35,8 @@ PAGE = Page(
     order=40,
 )
 FILTERS = ("actor", "action", "subject", "from", "to", "order")
-# the families of actions written today, offered as suggestions ("payment." matches them all)
-ACTION_SUGGESTIONS = (
-    "console.",
-    "organisation.",
-    "operator.",
-    "terminal.",
-    "payment.",
-    "batch.",
-    "float_topup.",
-    "float_hold.",
-    "commission.set",
-    "parameter.set",
-)
+# every family of actions written, offered as suggestions ("payment." matches them all)
+ACTION_SUGGESTIONS = action_families()
 CHECK_LABELS = {
     "transaction_balanced": N_("Every ledger transaction has entries that sum to zero"),
     "kept_balance": N_("Every kept balance equals the sum of its account's entries"),
@@ -102,6 +93,8 @@ async def _list(
         errors=errors,
         count_cap=COUNT_CAP,
         action_suggestions=ACTION_SUGGESTIONS,
+        family_labels=ACTION_FAMILY_LABELS,
+        action_label=action_label,
         check=check,
         check_labels=CHECK_LABELS,
         check_refusal=check_refusal,
