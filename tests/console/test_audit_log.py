@@ -1,6 +1,6 @@
 """审计日志: who may read it, filters, keyset paging both ways, refusals of bad filters and of too
-broad a search, the chain check finding an altered entry and missing triggers, and every action
-named in both languages."""
+broad a search, the chain check finding an altered entry and missing triggers, every action
+named in both languages, and the menu offering the page only to those it serves."""
 
 from __future__ import annotations
 
@@ -307,6 +307,20 @@ def test_finance_and_station_staff_are_refused_the_page(client: TestClient) -> N
     _sign_in(client, "finance@340828")
     assert client.get("/console/audit").status_code == 403
     assert 'data-page="audit"' not in client.get("/console/").text
+
+
+def test_the_menu_offers_the_log_only_to_whom_the_page_serves(
+    client: TestClient, services: ConsoleServices, engine: Engine
+) -> None:
+    _sign_in(client, "auditor@340828")
+    assert 'data-page="audit"' in client.get("/console/").text
+    client.cookies.clear()
+    _add_station_auditor(services, engine)
+    _sign_in(client, "auditor2@34082801")
+    home = client.get("/console/").text
+    assert 'data-page="payments"' in home  # the rest of an auditor's menu is there
+    assert 'data-page="audit"' not in home
+    assert client.get("/console/audit").status_code == 403
 
 
 # ---- the actions' names --------------------------------------------------------------------------

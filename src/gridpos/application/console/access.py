@@ -143,6 +143,7 @@ class Actor:
     org_name: str
     org_path: str  # the materialised path of their node: their subtree is every path under it
     agent_id: int | None = None
+    org_level: str = ""  # their node's level (province … collection_point); "" if not known
 
     def can(self, permission: Permission) -> bool:
         """Whether the actor's role allows ``permission``."""

@@ -16,11 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Final
 
-from sqlalchemy import select
-
 from gridpos.adapters.db.breaks import CheckResult
 from gridpos.adapters.db.console.audit_search import AuditFilter, AuditOrder, AuditRow, AuditSearch
-from gridpos.adapters.db.tables import organisations
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.audit_verify import verify_database
 from gridpos.application.console.access import Actor, Permission, require
@@ -94,15 +91,17 @@ class ChainCheckBusyError(ConsoleError):
 _CHECK_RUNNING = threading.Lock()
 
 
-def require_audit_reader(services: ConsoleServices, actor: Actor) -> None:
-    """Raises :class:`AccessDeniedError` unless the actor may read the audit log (permission
-    ``audit.view``, and placed at a county company or above)."""
+def reads_audit_log(actor: Actor) -> bool:
+    """Whether the actor may read the audit log: permission ``audit.view``, and placed at a
+    county company or above (the page refuses the others, the menu does not offer it)."""
+    return actor.can(Permission.AUDIT_VIEW) and actor.org_level in READING_LEVELS
+
+
+def require_audit_reader(actor: Actor) -> None:
+    """Raises :class:`AccessDeniedError` unless the actor may read the audit log
+    (:func:`reads_audit_log`)."""
     require(actor, Permission.AUDIT_VIEW)
-    with services.reading() as uow:
-        level = uow.connection.execute(
-            select(organisations.c.level).where(organisations.c.id == actor.org_id)
-        ).scalar_one_or_none()
-    if level not in READING_LEVELS:
+    if not reads_audit_log(actor):
         raise AccessDeniedError(
             message_zh="审计日志只向县公司及以上的系统管理员和稽查人员开放",
             message_en="the audit log is open to admins and auditors of a county company or above",
@@ -207,7 +206,7 @@ def audit_entries(services: ConsoleServices, actor: Actor, query: AuditQuery) ->
     (:func:`read_filter`) and for a prefix matching more than :data:`COUNT_CAP` entries
     (``search_too_broad``: it would have to sort that much of the history).
     """
-    require_audit_reader(services, actor)
+    require_audit_reader(actor)
     wanted = read_filter(query)
     order = AuditOrder.OLDEST_FIRST if query.order == "asc" else AuditOrder.NEWEST_FIRST
     with services.reading() as uow:
@@ -247,7 +246,7 @@ def run_chain_check(services: ConsoleServices, actor: Actor) -> ChainCheck:
     Raises :class:`AccessDeniedError` (see :func:`require_audit_reader`),
     :class:`ChainCheckBusyError` while another check runs.
     """
-    require_audit_reader(services, actor)
+    require_audit_reader(actor)
     if not _CHECK_RUNNING.acquire(blocking=False):
         raise ChainCheckBusyError(
             message_zh="另一次校验正在进行，请稍后再试",

@@ -60,6 +60,7 @@ def _actor(operator: SignInCandidate) -> Actor:
         org_name=operator.org_name,
         org_path=operator.org_path,
         agent_id=operator.agent_id,
+        org_level=operator.org_level,
     )
 
 

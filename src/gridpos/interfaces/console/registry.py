@@ -26,7 +26,7 @@ system                 组织机构 (organisations), 操作员与角色  organis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -58,7 +58,8 @@ SECTION_LABELS: dict[Section, str] = {
 @dataclass(frozen=True, slots=True)
 class Page:
     """A menu entry: ``path`` under the console, ``label`` a message id, shown to actors with
-    ``permission``; ``order`` places it within its section."""
+    ``permission`` (and, when the page refuses some of them further, only to those ``shown_to``
+    accepts: the same rule its use case applies); ``order`` places it within its section."""
 
     key: str
     path: str
@@ -66,6 +67,13 @@ class Page:
     section: Section
     permission: Permission
     order: int = 100
+    shown_to: Callable[[Actor], bool] | None = None
+
+    def offered_to(self, actor: Actor) -> bool:
+        """Whether the menu offers the page to ``actor``."""
+        if not actor.can(self.permission):
+            return False
+        return self.shown_to is None or self.shown_to(actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +114,14 @@ class PageRegistry:
         return self.pages.get(key)
 
     def navigation(self, actor: Actor) -> list[NavSection]:
-        """The menu of ``actor``: registered pages their role allows, by section and order."""
+        """The menu of ``actor``: registered pages offered to them, by section and order."""
         sections: list[NavSection] = []
         for section in Section:
             visible = sorted(
                 (
                     page
                     for page in self.pages.values()
-                    if page.section is section and actor.can(page.permission)
+                    if page.section is section and page.offered_to(actor)
                 ),
                 key=lambda page: (page.order, page.key),
             )

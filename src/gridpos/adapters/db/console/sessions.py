@@ -34,6 +34,7 @@ class SignInCandidate:
     org_code: str
     org_name: str
     org_path: str
+    org_level: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def _candidate(row: Any) -> SignInCandidate:
         org_code=row.org_code,
         org_name=row.org_name,
         org_path=row.org_path,
+        org_level=row.org_level,
     )
 
 
@@ -81,6 +83,7 @@ _CANDIDATE_COLUMNS = (
     organisations.c.code.label("org_code"),
     organisations.c.name.label("org_name"),
     organisations.c.path.label("org_path"),
+    organisations.c.level.label("org_level"),
 )
 _OPERATOR_WITH_ORG = operators.join(organisations, organisations.c.id == operators.c.org_id)
 

@@ -18,6 +18,7 @@ from gridpos.application.console.audit_log import (
     ChainCheck,
     ChainCheckBusyError,
     audit_entries,
+    reads_audit_log,
     run_chain_check,
 )
 from gridpos.domain.audit import action_families
@@ -33,6 +34,7 @@ PAGE = Page(
     section=Section.SYSTEM,
     permission=Permission.AUDIT_VIEW,
     order=40,
+    shown_to=reads_audit_log,
 )
 FILTERS = ("actor", "action", "subject", "from", "to", "order")
 # every family of actions written, offered as suggestions ("payment." matches them all)
