@@ -3,7 +3,8 @@
 The county goes into an empty MIS database (``replace`` empties one first). For speed the secondary
 indexes (and, on PostgreSQL, the foreign keys) are dropped for the load and built afterwards, which
 also checks the generated rows against them; SQLite loads in one transaction with
-``synchronous=OFF`` and foreign keys off, then returns to its usual settings.
+``synchronous=OFF`` and foreign keys off, then returns to its usual settings. The rows are
+generated in a process of their own while they load (:mod:`.background`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from sqlalchemy.schema import CreateIndex, DropConstraint, DropIndex, ForeignKey
 from gridpos.domain.penalty import PenaltyRules
 from gridpos.domain.tariff import TariffSchedule
 from gridpos.refmis.errors import refusal
+from gridpos.refmis.generator.background import BackgroundRows
 from gridpos.refmis.generator.rows import (
     CUSTOMER_COLUMNS,
     READING_COLUMNS,
     RECEIVABLE_COLUMNS,
     STATION_COLUMNS,
-    CountyRows,
     Row,
     station_rows,
 )
@@ -83,7 +84,7 @@ def load_county(
     """
     started = time.perf_counter()
     _prepare(engine, replace=replace)
-    rows = CountyRows(spec, schedule=schedule, rules=rules)
+    rows = BackgroundRows(spec, schedule=schedule, rules=rules)
     if engine.dialect.name == "postgresql":
         _load_postgresql(engine, rows, progress)
     else:
@@ -97,7 +98,7 @@ def _placeholders(columns: Iterable[str]) -> str:
     return f"({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
 
 
-def _load_sqlite(engine: Engine, rows: CountyRows, progress: Progress | None) -> None:
+def _load_sqlite(engine: Engine, rows: BackgroundRows, progress: Progress | None) -> None:
     engine.dispose()  # no other pooled connection may hold the file while the journal changes
     raw = engine.raw_connection()
     try:
@@ -116,12 +117,14 @@ def _load_sqlite(engine: Engine, rows: CountyRows, progress: Progress | None) ->
         customer_sql = f"INSERT INTO customers {_placeholders(CUSTOMER_COLUMNS)}"
         reading_sql = f"INSERT INTO meter_readings {_placeholders(READING_COLUMNS)}"
         receivable_sql = f"INSERT INTO receivables {_placeholders(RECEIVABLE_COLUMNS)}"
+        loaded = 0
         for chunk in rows.chunks():
+            loaded += len(chunk.customers)
             db.executemany(customer_sql, chunk.customers)
             db.executemany(reading_sql, chunk.meter_readings)
             db.executemany(receivable_sql, chunk.receivables)
             if progress is not None:
-                progress(f"{rows.summary.customers} customers")
+                progress(f"{loaded} customers")
         db.execute(
             "UPDATE counters SET value = ? WHERE name = ?",
             (rows.last_change_seq, CHANGE_SEQ),
@@ -142,7 +145,7 @@ def _copy(cursor: Any, table: str, columns: Iterable[str], data: Iterable[Row]) 
             copy.write_row(row)
 
 
-def _load_postgresql(engine: Engine, rows: CountyRows, progress: Progress | None) -> None:
+def _load_postgresql(engine: Engine, rows: BackgroundRows, progress: Progress | None) -> None:
     indexes = [index for table in metadata.sorted_tables for index in table.indexes]
     foreign_keys = [fk for table in metadata.sorted_tables for fk in table.foreign_key_constraints]
     with engine.begin() as connection:
@@ -155,12 +158,14 @@ def _load_postgresql(engine: Engine, rows: CountyRows, progress: Progress | None
         db: Any = raw.driver_connection
         with db.cursor() as cursor:
             _copy(cursor, "stations", STATION_COLUMNS, station_rows())
+            loaded = 0
             for chunk in rows.chunks():
+                loaded += len(chunk.customers)
                 _copy(cursor, "customers", CUSTOMER_COLUMNS, chunk.customers)
                 _copy(cursor, "meter_readings", READING_COLUMNS, chunk.meter_readings)
                 _copy(cursor, "receivables", RECEIVABLE_COLUMNS, chunk.receivables)
                 if progress is not None:
-                    progress(f"{rows.summary.customers} customers")
+                    progress(f"{loaded} customers")
             cursor.execute(
                 "UPDATE counters SET value = %s WHERE name = %s",
                 (rows.last_change_seq, CHANGE_SEQ),
