@@ -1,5 +1,5 @@
 """``python -m gridpos`` is the ``gridpos`` command."""
 
-from gridpos.cli import app
+from gridpos.cli import main
 
-app()
+main()

@@ -1,41 +1,92 @@
-"""The ``gridpos`` command. Each group lives in its own module and is mounted here."""
+"""The ``gridpos`` command. Each group lives in its own module and is mounted here.
+
+A command imports only what it needs: ``gridpos link`` does not load the benchmarks, the
+terminal's screen or the server. :func:`main` looks at the command named on the command line and
+mounts that one alone (:data:`COMMANDS` says where each lives); with no command, ``--help`` or a
+name it does not know, it mounts them all, so the listing and the error are Typer's own. ``app``
+(every command mounted) is built when first asked for (``from gridpos.cli import app``).
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Final
+
 import typer
 
-from gridpos.cli import (
-    audit,
-    bench,
-    db,
-    demo,
-    fleet,
-    link,
-    org,
-    reconcile,
-    refmis,
-    serve,
-    terminal,
-    terminals,
-    worker,
-)
+HELP: Final = "gridpos: electricity-bill collection through networked POS terminals."
 
-app = typer.Typer(
-    name="gridpos",
-    help="gridpos: electricity-bill collection through networked POS terminals.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.add_typer(db.app, name="db")
-app.add_typer(audit.app, name="audit")
-app.add_typer(refmis.app, name="refmis")
-app.command(name="demo")(demo.demo)
-app.command(name="link")(link.link)
-app.command(name="serve")(serve.serve)
-app.add_typer(terminals.app, name="terminals")
-app.command(name="terminal")(terminal.terminal)
-app.add_typer(org.app, name="org")
-app.command(name="worker")(worker.worker)
-app.command(name="fleet")(fleet.fleet)
-app.add_typer(bench.app, name="bench")
-app.add_typer(reconcile.app, name="reconcile")
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Where a command lives: ``group`` is a Typer app of sub-commands, otherwise a function."""
+
+    module: str
+    attribute: str
+    group: bool
+
+
+COMMANDS: Final[dict[str, Command]] = {
+    "db": Command("gridpos.cli.db", "app", group=True),
+    "audit": Command("gridpos.cli.audit", "app", group=True),
+    "refmis": Command("gridpos.cli.refmis", "app", group=True),
+    "demo": Command("gridpos.cli.demo", "demo", group=False),
+    "link": Command("gridpos.cli.link", "link", group=False),
+    "serve": Command("gridpos.cli.serve", "serve", group=False),
+    "terminals": Command("gridpos.cli.terminals", "app", group=True),
+    "terminal": Command("gridpos.cli.terminal", "terminal", group=False),
+    "org": Command("gridpos.cli.org", "app", group=True),
+    "worker": Command("gridpos.cli.worker", "worker", group=False),
+    "fleet": Command("gridpos.cli.fleet", "fleet", group=False),
+    "bench": Command("gridpos.cli.bench", "app", group=True),
+    "reconcile": Command("gridpos.cli.reconcile", "app", group=True),
+}
+
+
+def build(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The ``gridpos`` app with the commands ``names`` mounted, in :data:`COMMANDS`' order."""
+    built = typer.Typer(name="gridpos", help=HELP, no_args_is_help=True, add_completion=False)
+    built.callback()(_top)  # a group even with one command mounted: its name is still given
+    for name, command in COMMANDS.items():
+        if name not in names:
+            continue
+        target = getattr(importlib.import_module(command.module), command.attribute)
+        if command.group:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name=name)(target)
+    return built
+
+
+def _top() -> None:
+    """gridpos: electricity-bill collection through networked POS terminals."""
+
+
+def named_command(arguments: Sequence[str]) -> str | None:
+    """The command the arguments name (the first that is not an option), when it is known."""
+    for argument in arguments:
+        if not argument.startswith("-"):
+            return argument if argument in COMMANDS else None
+    return None
+
+
+def main() -> None:
+    """``gridpos``: run the command the command line names, having mounted only it."""
+    name = named_command(sys.argv[1:])
+    built = build((name,)) if name is not None else _everything()
+    built()
+
+
+@cache
+def _everything() -> typer.Typer:
+    return build()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _everything()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
