@@ -144,3 +144,21 @@ def test_a_damaged_journal_is_reported_at_start(
             assert status_text(app, "flags") == "⚠流水异常"
 
     run_scenario(scenario)
+
+
+def test_the_status_bar_refresh_skips_a_program_that_is_closing(
+    county: LiveCounty, make_pos: PosFactory
+) -> None:
+    _terminal_no, code = county.new_terminal()
+    app, terminal = make_pos()
+    _open_day(terminal, code)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert "在线" in status_text(app, "link")
+        # the timer may fire once more while the screens are being taken down
+        assert not app.screen_stack
+        app.refresh_status()
+
+    run_scenario(scenario)

@@ -134,11 +134,14 @@ class PosApp(App[None]):
 
     def refresh_status(self) -> None:
         """Redraw the status bar of the screen on top (and the menu's notices)."""
+        if not self.screen_stack:  # the program is closing: nothing is on show
+            return
         info = self.status_info()
-        for bar in self.screen.query(StatusBar):
+        screen = self.screen
+        for bar in screen.query(StatusBar):
             bar.show(info, self.texts)
-        if isinstance(self.screen, MenuScreen):
-            self.screen.show_notices()  # what waits changes as the forwarder works
+        if isinstance(screen, MenuScreen):
+            screen.show_notices()  # what waits changes as the forwarder works
 
     def send_heartbeat(self) -> None:
         """Ask the server, in the background, when the terminal is idle (the link indicator)."""
