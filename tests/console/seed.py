@@ -96,3 +96,17 @@ def seed_tree(engine: Engine, *, password: str = PASSWORD) -> Tree:
             )
         uow.commit()
     return Tree(org=org, agent=agent, operator=operator)
+
+
+def add_operator(engine: Engine, *, org_id: int, account: str, name: str, role: str) -> None:
+    """One more operator (signing in with :data:`PASSWORD`) at the node ``org_id``."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(operators).values(
+                org_id=org_id,
+                account=account,
+                name=name,
+                role=role,
+                password_hash=FAST_HASHER.hash(PASSWORD),
+            )
+        )

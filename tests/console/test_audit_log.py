@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import gridpos
-from gridpos.adapters.db.tables import operators
 from gridpos.adapters.db.tables.audit import drop_append_only_ddl
 from gridpos.adapters.db.unit_of_work import SqlUnitOfWork
 from gridpos.application.console import AccessDeniedError, ConsoleServices, InvalidFormError
@@ -34,7 +33,7 @@ from gridpos.interfaces.console.labels import ACTION_FAMILY_LABELS, ACTION_LABEL
 from gridpos.interfaces.console.routes.audit import ACTION_SUGGESTIONS, CHECK_LABELS
 
 from .helpers import signed_in
-from .seed import FAST_HASHER, PASSWORD, Tree
+from .seed import PASSWORD, Tree, add_operator
 
 # 2024-04-30 16:00 UTC is 2024-05-01 00:00 in the county
 MIDNIGHT = datetime(2024, 4, 30, 16, 0, tzinfo=UTC)
@@ -77,16 +76,13 @@ def _listed(services: ConsoleServices, who: str = "auditor@340828", **query: obj
 
 def _add_station_auditor(services: ConsoleServices, engine: Engine) -> None:
     """auditor2@34082801: an auditor placed at a supply station."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(operators).values(
-                org_id=signed_in(services, "head@34082801").actor.org_id,
-                account="auditor2",
-                name="吴稽查",
-                role="auditor",
-                password_hash=FAST_HASHER.hash(PASSWORD),
-            )
-        )
+    add_operator(
+        engine,
+        org_id=signed_in(services, "head@34082801").actor.org_id,
+        account="auditor2",
+        name="吴稽查",
+        role="auditor",
+    )
 
 
 def test_admins_and_auditors_of_a_county_read_the_log_and_nobody_else(

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from gridpos.adapters.db.parameter_store import parameters_in_force
-from gridpos.adapters.db.tables import audit_log, operators, parameters, receivables
+from gridpos.adapters.db.tables import audit_log, parameters, receivables
 from gridpos.application.commission import commission_settings
 from gridpos.application.console import AccessDeniedError, ConsoleServices, InvalidFormError
 from gridpos.application.console.parameter_admin import (
@@ -51,7 +51,7 @@ from gridpos.protocol.terminal.payments import PayRequest
 from .collecting import Terminal, seed_collecting
 from .conftest import SettableClock
 from .helpers import signed_in, token
-from .seed import FAST_HASHER, PASSWORD, Tree
+from .seed import PASSWORD, Tree, add_operator
 
 TODAY = date(2024, 5, 1)  # the clock fixture's 08:00 UTC is 16:00 in the county
 TOMORROW = date(2024, 5, 2)
@@ -125,16 +125,13 @@ def test_finance_and_auditors_read_only_the_company_admin_changes(
         with pytest.raises(AccessDeniedError):
             add_penalty_rule(services, actor, form_token=token(), form=RULE)
     # an admin placed at a station cannot change what holds for the whole system
-    with engine.begin() as conn:
-        conn.execute(
-            insert(operators).values(
-                org_id=signed_in(services, "head@34082801").actor.org_id,
-                account="admin3",
-                name="孙管理",
-                role="admin",
-                password_hash=FAST_HASHER.hash(PASSWORD),
-            )
-        )
+    add_operator(
+        engine,
+        org_id=signed_in(services, "head@34082801").actor.org_id,
+        account="admin3",
+        name="孙管理",
+        role="admin",
+    )
     station_admin = signed_in(services, "admin3@34082801").actor
     assert not parameter_overview(services, station_admin).may_change
     with pytest.raises(AccessDeniedError):

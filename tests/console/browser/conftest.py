@@ -20,13 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from sqlalchemy import insert
 
 from gridpos.adapters.db import migrate
 from gridpos.adapters.db.engine import create_engine_for
-from gridpos.adapters.db.tables import operators
 
-from ..seed import FAST_HASHER, PASSWORD, Tree, seed_tree
+from ..seed import PASSWORD, Tree, add_operator, seed_tree
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,17 +68,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     migrate.upgrade(url)
     engine = create_engine_for(url)
     tree = seed_tree(engine)
-    with engine.begin() as conn:
-        for account, name, role, org_code in EXTRA_OPERATORS:
-            conn.execute(
-                insert(operators).values(
-                    org_id=tree.org[org_code],
-                    account=account,
-                    name=name,
-                    role=role,
-                    password_hash=FAST_HASHER.hash(PASSWORD),
-                )
-            )
+    for account, name, role, org_code in EXTRA_OPERATORS:
+        add_operator(engine, org_id=tree.org[org_code], account=account, name=name, role=role)
     engine.dispose()
     port = _free_port()
     log = folder / "server.log"
