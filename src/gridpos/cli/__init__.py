@@ -50,7 +50,7 @@ COMMANDS: Final[dict[str, Command]] = {
 def build(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
     """The ``gridpos`` app with the commands ``names`` mounted, in :data:`COMMANDS`' order."""
     built = typer.Typer(name="gridpos", help=HELP, no_args_is_help=True, add_completion=False)
-    built.callback()(_top)  # a group even with one command mounted: its name is still given
+    built.callback()(_top)
     for name, command in COMMANDS.items():
         if name not in names:
             continue
@@ -63,7 +63,8 @@ def build(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
 
 
 def _top() -> None:
-    """gridpos: electricity-bill collection through networked POS terminals."""
+    # the app's own callback: with it, one command mounted alone is still named on the line
+    return
 
 
 def named_command(arguments: Sequence[str]) -> str | None:

@@ -84,32 +84,29 @@ class BackgroundRows:
         self.schedule = schedule
         self.rules = rules
         self.in_child = can_fork() if in_child is None else in_child
-        self._local: CountyRows | None = None
         self._finished: _Finished | None = None
+
+    def _result(self) -> _Finished:
+        if self._finished is None:
+            raise RuntimeError("the county's rows have not all been generated yet")
+        return self._finished
 
     @property
     def summary(self) -> CountySummary:
-        """The county's summary (complete once :meth:`chunks` has been iterated)."""
-        if self._local is not None:
-            return self._local.summary
-        if self._finished is None:
-            raise RuntimeError("the county's rows have not all been generated yet")
-        return self._finished.summary
+        """The county's summary (once :meth:`chunks` has been iterated)."""
+        return self._result().summary
 
     @property
     def last_change_seq(self) -> int:
         """The change sequence number of the last row."""
-        if self._local is not None:
-            return self._local.last_change_seq
-        if self._finished is None:
-            raise RuntimeError("the county's rows have not all been generated yet")
-        return self._finished.last_change_seq
+        return self._result().last_change_seq
 
     def chunks(self) -> Iterator[CountyChunk]:
         """Each station's chunk, in the generator's order."""
         if not self.in_child:
-            self._local = CountyRows(self.spec, schedule=self.schedule, rules=self.rules)
-            yield from self._local.chunks()
+            local = CountyRows(self.spec, schedule=self.schedule, rules=self.rules)
+            yield from local.chunks()
+            self._finished = _Finished(local.summary, local.last_change_seq)
             return
         context = multiprocessing.get_context("fork")
         source, sink = context.Pipe(duplex=False)
